@@ -1,0 +1,73 @@
+#pragma once
+/// @file backend.hpp
+/// The module runtime backend interface: spawn, stop and list instances of out-of-process modules.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "modhost/child_process.hpp"
+#include "modhost/result.hpp"
+#include "modhost/uuid.hpp"
+
+namespace modhost {
+
+/// Where a module's instances run. modhost implements `LocalProcess`; the others name backends of
+/// the wider runtime, and a `LocalProcessBackend` refuses them.
+enum class BackendKind { LocalProcess, K8s, Static, Mock };
+
+/// "LocalProcess", "K8s", "Static" or "Mock".
+std::string_view to_string(BackendKind kind) noexcept;
+
+/// How to run one out-of-process module.
+struct OopModuleConfig {
+  /// A config for module `name` on backend `kind`; the rest is empty.
+  OopModuleConfig(std::string name, BackendKind kind) : name(std::move(name)), backend(kind) {}
+
+  /// The module's name; instances are tracked by it.
+  std::string name;
+  /// The executable (path, or a bare name looked up on PATH). Required by `LocalProcess`.
+  std::optional<std::string> binary;
+  /// Arguments after argv[0].
+  std::vector<std::string> args;
+  /// Environment variables set on top of the inherited environment.
+  std::vector<std::pair<std::string, std::string>> env;
+  /// The working directory; when it does not exist or is not a directory, a warning is logged
+  /// and the current directory is used.
+  std::optional<std::string> working_directory;
+  /// The backend that should run it.
+  BackendKind backend;
+  /// The module's version, for the record.
+  std::optional<std::string> version;
+};
+
+/// A running (or exited) instance of a module.
+struct InstanceHandle {
+  /// The module's name.
+  std::string module;
+  /// A UUID v7, unique per instance.
+  Uuid instance_id;
+  /// The backend that runs it.
+  BackendKind backend = BackendKind::LocalProcess;
+  /// The OS process id, where there is one.
+  std::optional<ProcessId> pid;
+  /// When it was spawned, on the monotonic clock.
+  std::chrono::steady_clock::time_point created_at;
+};
+
+/// The interface every module runtime backend implements. Implementations are thread-safe.
+class ModuleRuntimeBackend {
+ public:
+  virtual ~ModuleRuntimeBackend() = default;
+  /// Starts a new instance of the module `config` describes.
+  virtual Result<InstanceHandle> spawn_instance(const OopModuleConfig& config) = 0;
+  /// Stops an instance gracefully. Stopping an unknown (or already removed) instance is not an
+  /// error.
+  virtual Result<void> stop_instance(const InstanceHandle& handle) = 0;
+  /// The instances of `module` that this backend tracks, oldest first.
+  virtual Result<std::vector<InstanceHandle>> list_instances(const std::string& module) = 0;
+};
+
+}  // namespace modhost

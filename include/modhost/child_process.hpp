@@ -1,0 +1,194 @@
+#pragma once
+/// @file child_process.hpp
+/// `ChildProcess`: a small move-only RAII owner of one child process (and, by default, its
+/// process group / job), with stdio pipes, exit statuses and a graceful stop.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "modhost/cancellation.hpp"
+#include "modhost/pipe.hpp"
+#include "modhost/result.hpp"
+
+namespace modhost {
+
+/// What a child's standard stream is connected to.
+enum class Stdio {
+  Inherit,  ///< The parent's own stream.
+  Null,     ///< The null device.
+  Pipe,     ///< A pipe whose other end the parent gets (see `ChildProcess::take_stdout()`...).
+};
+
+/// A process id (pid_t on POSIX, DWORD on Windows).
+using ProcessId = std::int64_t;
+
+/// Everything `ChildProcess::spawn` needs. Strings are UTF-8 (converted to UTF-16 on Windows).
+struct SpawnOptions {
+  /// The program: a path (absolute or relative to the parent's cwd), or a bare name looked up on
+  /// the `PATH` of the environment the child will get, like `execvp`, resolved in the parent.
+  std::string program;
+  /// Arguments after argv[0] (argv[0] is `program` as given).
+  std::vector<std::string> args;
+  /// Environment changes, applied in order on top of the inherited environment (or on an empty one
+  /// with `clear_env`): a value sets the variable, `std::nullopt` removes it.
+  std::vector<std::pair<std::string, std::optional<std::string>>> env;
+  /// Start from an empty environment instead of the parent's.
+  bool clear_env = false;
+  /// The child's working directory; empty means the parent's. A directory that does not exist is
+  /// an error from `spawn()`.
+  std::string working_directory;
+  /// The child's stdin (default: the null device, so a child never steals the host's terminal).
+  Stdio stdin_mode = Stdio::Null;
+  /// The child's stdout.
+  Stdio stdout_mode = Stdio::Inherit;
+  /// The child's stderr (ignored when `merge_stderr_into_stdout`).
+  Stdio stderr_mode = Stdio::Inherit;
+  /// Make the child's stderr the same file as its stdout (one pipe for both when stdout is piped).
+  bool merge_stderr_into_stdout = false;
+  /// Put the child in a new process group (POSIX) / job and console process group (Windows), so a
+  /// stop reaches its whole tree. Default on.
+  bool new_process_group = true;
+  /// Linux only (ignored elsewhere): the child gets SIGKILL when the parent dies
+  /// (`PR_SET_PDEATHSIG`). Caveat: Linux ties this to the *thread* that spawned the child, so the
+  /// child is killed when that thread exits, even if the process lives on. Opt-in.
+  bool kill_on_parent_death = false;
+};
+
+/// How a child ended.
+struct ExitStatus {
+  /// Exited by itself with a code, or was ended by a signal (POSIX only).
+  enum class Kind { Exited, Signaled };
+  /// Which of the two.
+  Kind kind = Kind::Exited;
+  /// The exit code (Exited) or the signal number (Signaled).
+  int value = 0;
+
+  /// An exit with `code`.
+  static ExitStatus exited(int code) noexcept { return {Kind::Exited, code}; }
+  /// An end by signal `sig`.
+  static ExitStatus signaled(int sig) noexcept { return {Kind::Signaled, sig}; }
+  /// True for an exit with code 0.
+  bool success() const noexcept { return kind == Kind::Exited && value == 0; }
+  /// The exit code, if it exited.
+  std::optional<int> code() const noexcept {
+    return kind == Kind::Exited ? std::optional<int>(value) : std::nullopt;
+  }
+  /// The signal number, if a signal ended it.
+  std::optional<int> signal() const noexcept {
+    return kind == Kind::Signaled ? std::optional<int>(value) : std::nullopt;
+  }
+  /// The shell convention: the code, or 128 + the signal number.
+  int shell_code() const noexcept { return kind == Kind::Exited ? value : 128 + value; }
+  /// "exited with code 3" or "killed by signal 15 (SIGTERM)".
+  std::string to_string() const;
+  /// Equal kind and value.
+  friend bool operator==(const ExitStatus& a, const ExitStatus& b) noexcept {
+    return a.kind == b.kind && a.value == b.value;
+  }
+  /// Different kind or value.
+  friend bool operator!=(const ExitStatus& a, const ExitStatus& b) noexcept { return !(a == b); }
+};
+
+/// What `ChildProcess::stop` did.
+struct StopResult {
+  /// How the child ended.
+  ExitStatus status;
+  /// True when the graceful request was delivered (SIGTERM on POSIX; CTRL_BREAK on Windows, which
+  /// is only possible when the child shares the host's console).
+  bool graceful_sent = false;
+  /// True when the grace period ran out (or was cancelled) and the child had to be killed.
+  bool killed = false;
+  /// True when the child had already exited before the stop began.
+  bool already_exited = false;
+};
+
+/// Everything a child wrote, from `ChildProcess::output()`.
+struct Output {
+  /// How it ended.
+  ExitStatus status;
+  /// All bytes of its stdout (empty unless stdout was piped).
+  std::string stdout_data;
+  /// All bytes of its stderr (empty unless stderr was piped).
+  std::string stderr_data;
+};
+
+namespace detail {
+class ProcessState;
+}  // namespace detail
+
+/// A move-only owner of one child process. All member functions may be called from any thread;
+/// one object may be used by several threads at once (the waits are condition variables shared
+/// with the exit watcher). A moved-from or default-constructed object is inert: `valid()` is
+/// false and every operation returns `errc::not_running`.
+///
+/// The destructor of a child that is still running kills its process group (its job on
+/// Windows) and reaps it: no zombie and no orphan is left. A child that already exited was reaped
+/// by the exit watcher when it exited.
+class ChildProcess {
+ public:
+  /// An inert object.
+  ChildProcess() noexcept;
+  /// Kills and reaps a still-running child (see the class comment).
+  ~ChildProcess();
+  /// Takes over `other`'s child; `other` becomes inert.
+  ChildProcess(ChildProcess&& other) noexcept;
+  /// Kills and reaps this object's running child, if any, then takes over `other`'s.
+  ChildProcess& operator=(ChildProcess&& other) noexcept;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  /// Starts a child. Returns once the program is executing, or with the reason it could not be
+  /// started (`failed to spawn process: <program>: <OS reason>`; bad options give
+  /// `errc::invalid_argument` naming the bad field). Leaves no zombie and no fd behind on failure.
+  static Result<ChildProcess> spawn(const SpawnOptions& options);
+
+  /// True when this object owns a child (running or exited but not yet released).
+  bool valid() const noexcept;
+  /// The child's process id (0 when inert).
+  ProcessId pid() const noexcept;
+
+  /// Asks the child to stop: SIGTERM to its process group (to the pid without a group) on POSIX;
+  /// CTRL_BREAK to its process group on Windows when a console is shared (`errc::unsupported`
+  /// otherwise). Ok, doing nothing, when the child already exited.
+  Result<void> terminate();
+  /// Kills the child: SIGKILL to its group on POSIX, the job is terminated on Windows. Ok, doing
+  /// nothing, when the child already exited.
+  Result<void> kill();
+
+  /// The exit status if the child has exited; never blocks.
+  Result<std::optional<ExitStatus>> try_wait();
+  /// Blocks until the child exits.
+  Result<ExitStatus> wait();
+  /// Blocks until the child exits, `timeout` passes, or `cancel` (if given) is cancelled; returns
+  /// the status, or nullopt on timeout or cancel. Woken by events, never by polling.
+  Result<std::optional<ExitStatus>> wait_for(std::chrono::nanoseconds timeout,
+                                              const CancellationToken* cancel = nullptr);
+
+  /// Graceful stop: `terminate()`, wait up to `grace` (a cancel of `cancel` cuts it short), then
+  /// `kill()`, and wait for the exit. When it returns, no process of the child's group (job) is
+  /// left. Blocks for at most about `grace` plus the time the OS takes to deliver SIGKILL.
+  Result<StopResult> stop(std::chrono::nanoseconds grace, const CancellationToken* cancel = nullptr);
+
+  /// Hands over the parent's end of the child's stdin pipe (write end), if `stdin_mode` was
+  /// `Pipe`; an invalid `Pipe` otherwise or on a second call. Non-blocking, close-on-exec.
+  Pipe take_stdin() noexcept;
+  /// Hands over the read end of the child's stdout pipe (see `take_stdin`).
+  Pipe take_stdout() noexcept;
+  /// Hands over the read end of the child's stderr pipe (see `take_stdin`).
+  Pipe take_stderr() noexcept;
+
+  /// Reads the child's piped stdout and stderr to EOF together (no deadlock when both fill up),
+  /// then waits for its exit. Pipes already taken are skipped. Blocks.
+  Result<Output> output();
+
+ private:
+  explicit ChildProcess(std::shared_ptr<detail::ProcessState> state) noexcept;
+  std::shared_ptr<detail::ProcessState> state_;
+};
+
+}  // namespace modhost
