@@ -50,6 +50,11 @@ class CancellationToken {
  public:
   /// A new root token, not cancelled.
   CancellationToken();
+  /// Another handle to the same state. There is no move constructor on purpose: a token is never
+  /// left empty, so every member function is valid on every token.
+  CancellationToken(const CancellationToken&) noexcept = default;
+  /// Makes this a handle to `other`'s state.
+  CancellationToken& operator=(const CancellationToken&) noexcept = default;
 
   /// Cancels this token and, transitively, its children; runs every registered callback exactly
   /// once, on the calling thread, before returning; wakes every `wait_for`. Idempotent: a second
