@@ -43,17 +43,36 @@ void close_native(Pipe::native_type native) noexcept;
 std::string_view signal_name(int sig) noexcept;
 
 // ---- Processes ----------------------------------------------------------------------------------
+//
+// The split: src/process_state.hpp (portable) owns the child's exit status, its pipes, the
+// condition variable every wait blocks on and a "stop in progress" flag. The platform owns an opaque
+// NativeProcess (POSIX: process group id and watcher bookkeeping; Windows: process and job handles)
+// and the exit watcher, which calls ProcessState::set_exited() exactly once per child. The portable
+// src/spawn_support.hpp validates SpawnOptions and merges environments before spawn_process runs.
 
 // The platform's part of a child; defined in the platform folder. ChildProcess holds a
 // shared_ptr<ProcessState> (defined in src/process_state.hpp), which owns one of these.
 struct NativeProcess;
 
+// Destroys a NativeProcess (defined in the platform folder, where the type is complete), so that
+// portable code can own one through std::unique_ptr<NativeProcess, NativeProcessDeleter>. Called
+// only after the child was reaped (or never started); it releases handles, it does not wait.
+struct NativeProcessDeleter {
+  void operator()(NativeProcess* native) const noexcept;
+};
+
 // See src/process_state.hpp for ProcessState, the portable, condition-variable-based part.
 class ProcessState;
 
 // Spawns the child described by `options` and registers it with the platform's exit watcher,
-// which will call ProcessState::set_exited() exactly once. On success the pipes the options asked
-// for are stored in `state`. On failure nothing is left behind (no zombie, no fd).
+// which will call ProcessState::set_exited() exactly once. `options` has already passed
+// validate_spawn_options() (src/spawn_support.hpp); the platform still checks what only the OS can
+// tell (the program exists and is executable, the working directory exists). On success the pipes
+// the options asked for are stored in `state` (parent ends: close-on-exec, read ends non-blocking).
+// Returns once the program is executing (exec failure is reported here, synchronously, as
+// `failed to spawn process: <program>: <OS reason>`). On failure nothing is left behind (no zombie,
+// no fd). Thread-safe. POSIX: errc::host_contract when SIGCHLD was set to SIG_IGN or the handler
+// modhost installed was replaced without chaining.
 Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options);
 
 // What to send to a child's group.
@@ -62,22 +81,44 @@ enum class StopSignal { Terminate, Kill };
 // Sends `signal` to the child's process group (or to the pid when it has none). Ok when the child
 // has already exited. POSIX: after the leader exited but before it is reaped, the group is still
 // signalled (a Kill is how leftovers are removed). Windows: Terminate is CTRL_BREAK (errc::
-// unsupported without a shared console), Kill terminates the job.
+// unsupported without a shared console), Kill terminates the job. Thread-safe.
 Result<void> signal_process(ProcessState& state, StopSignal signal) noexcept;
 
 // Called by ChildProcess's destructor (and stop()) once the caller wants the child gone for good:
 // kills what remains of the group, waits for the exit, and releases the OS resources. Blocking.
+// Must not be called with the state's mutex held. Idempotent.
 void release_process(ProcessState& state) noexcept;
+
+// Checks that exit notifications can still arrive: ok, or errc::host_contract with a message
+// saying what the host changed (POSIX: SIGCHLD set to SIG_IGN, or modhost's handler replaced).
+// Called by waits that time out, so a broken contract is reported instead of a hang. Cheap (one
+// system call); thread-safe. Windows: always ok.
+Result<void> check_exit_notification();
+
+// Reads the parent's read ends `out` and `err` (either may be invalid: skipped) together until
+// both reach EOF, appending their bytes to `out_data` / `err_data`; closes each at EOF. Uses poll
+// (an overlapped wait on Windows), so a child that fills one pipe while the caller would be
+// blocked on the other cannot deadlock. Blocks; errors name the pipe and the OS reason.
+Result<void> read_pipes_to_end(Pipe& out, std::string& out_data, Pipe& err, std::string& err_data);
+
+// Testing only: makes spawn_process use the platform's fallback spawn path even when the fast one
+// could express the request (POSIX: fork/execve instead of posix_spawn), so one test suite covers
+// both. Returns false, doing nothing, on a platform with a single path (Windows). The environment
+// variable MODHOST_FORCE_FORK=1, read once at the first spawn, sets the same switch. Thread-safe.
+bool set_spawn_fallback_for_testing(bool on) noexcept;
 
 // ---- The pipe reader (one thread per owner, many pipes) -----------------------------------------
 
-// Events the reader delivers, always on its own thread, one at a time.
+// Events the reader delivers, always on its own thread, one at a time. A key that was removed by
+// another thread may still see one last event that was already in flight; handlers ignore keys
+// they no longer know.
 class PipeReaderHandler {
  public:
   virtual ~PipeReaderHandler() = default;
   // Bytes arrived on the pipe registered with `key`. The view is valid during the call only.
   virtual void on_data(std::uint64_t key, std::string_view bytes) = 0;
-  // The pipe registered with `key` reached EOF (or failed); it has been closed and removed.
+  // The pipe registered with `key` reached EOF (or failed); it has been closed and removed. For a
+  // key registered with watch_exit: the process has exited (the watch is removed).
   virtual void on_eof(std::uint64_t key) = 0;
   // The deadline set with PipeReader::set_deadline passed (or a wake() arrived).
   virtual void on_wake() = 0;
@@ -90,7 +131,16 @@ class PipeReader {
   virtual ~PipeReader() = default;
   // Starts reading `pipe` (a read end this reader now owns). Thread-safe; wakes the thread.
   virtual Result<void> add(std::uint64_t key, Pipe pipe) = 0;
-  // Stops reading and closes the pipe of `key` (no on_eof is delivered). Thread-safe.
+  // Delivers on_eof(`key`) once process `pid` (a child of this process) has exited, without a
+  // thread or a timer per process: a pidfd in the poll set on Linux (an IOCP-posted wait on
+  // Windows). The caller must know the pid is still its child when this is called (e.g. check
+  // ChildProcess::try_wait() right after: if it has not exited, the pid could not have been
+  // reused). errc::unsupported where the platform has no such event (then learn of exits
+  // otherwise); an OS error (ESRCH) when the process is already gone. Thread-safe.
+  virtual Result<void> watch_exit(std::uint64_t key, ProcessId pid) = 0;
+  // Stops reading and closes the pipe of `key` (or drops its exit watch); no on_eof is delivered
+  // for it afterwards, except one already in flight on the reader's thread (see the handler).
+  // Thread-safe.
   virtual void remove(std::uint64_t key) = 0;
   // Makes on_wake run on the reader's thread as soon as possible. Thread-safe.
   virtual void wake() = 0;

@@ -1,0 +1,216 @@
+// spawn_process() for POSIX: checks what only the OS can tell, resolves the program on the child's
+// PATH, builds argv/envp and the pipes, picks a spawn path, and hands the child to the watcher.
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "posix_process.hpp"
+#include "spawn_support.hpp"
+
+extern char** environ;
+
+namespace modhost::detail {
+
+namespace {
+
+std::atomic<bool> g_force_fork{false};
+
+void read_force_fork_env_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    const char* v = ::getenv("MODHOST_FORCE_FORK");
+    if (v != nullptr && v[0] == '1') g_force_fork.store(true);
+  });
+}
+
+Error spawn_error(const std::string& program, int err, const std::string& detail = {}) {
+  std::string message = "failed to spawn process: " + program + ": ";
+  if (!detail.empty()) message += detail + ": ";
+  message += std::system_category().message(err);
+  return Error(std::error_code(err, std::system_category()), message);
+}
+
+bool is_executable_file(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+// execvp's lookup, done in the parent on the PATH the child will get (execvp would use the
+// parent's, and could not run before fork without allocating). An unset PATH means the system's
+// default. Returns ENOENT, or EACCES when only non-executable candidates were found.
+Result<std::string> resolve_program(const std::string& program, const char* path_var) {
+  if (program.find('/') != std::string::npos) return program;
+  std::string path = path_var != nullptr ? path_var : "/bin:/usr/bin";
+  bool saw_denied = false;
+  std::size_t start = 0;
+  for (;;) {
+    std::size_t end = path.find(':', start);
+    std::string dir = path.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
+    if (is_executable_file(candidate)) return candidate;
+    if (::access(candidate.c_str(), F_OK) == 0) saw_denied = true;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return spawn_error(program, saw_denied ? EACCES : ENOENT);
+}
+
+// Makes a pipe for one child stream. The child's end is blocking; the parent's is non-blocking;
+// both are close-on-exec from creation (pipe2) and >= 3 (see above_stdio in spawn_fork.cpp).
+Result<void> make_pipe(bool child_reads, int& child_end, Pipe& parent_end) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return Error::from_os(errno, "cannot create a pipe");
+  for (int& fd : fds) {
+    if (fd <= 2) {
+      int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+      ::close(fd);
+      fd = moved;
+    }
+  }
+  if (fds[0] < 0 || fds[1] < 0) {
+    int err = errno;
+    if (fds[0] >= 0) ::close(fds[0]);
+    if (fds[1] >= 0) ::close(fds[1]);
+    return Error::from_os(err, "cannot create a pipe");
+  }
+  int parent = child_reads ? fds[1] : fds[0];
+  child_end = child_reads ? fds[0] : fds[1];
+  ::fcntl(parent, F_SETFL, ::fcntl(parent, F_GETFL) | O_NONBLOCK);
+  parent_end = Pipe(parent);
+  return ok_result();
+}
+
+std::vector<char*> pointers(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (auto& s : strings) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+bool set_spawn_fallback_for_testing(bool on) noexcept {
+  read_force_fork_env_once();
+  g_force_fork.store(on);
+  return true;
+}
+
+Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options) {
+  read_force_fork_env_once();
+  if (Result<void> w = ensure_exit_watcher(); !w) return w.error();
+
+  std::string cwd_prefix;
+  if (!options.working_directory.empty()) {
+    // Checked here so the error says what is wrong; posix_spawn would only report ENOENT.
+    struct stat st;
+    if (::stat(options.working_directory.c_str(), &st) != 0) {
+      int err = errno;
+      return Error(errc::invalid_argument,
+                   "failed to spawn process: " + options.program + ": working directory " +
+                       options.working_directory +
+                       (err == ENOENT ? " does not exist" : ": " + std::system_category().message(err)));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      return Error(errc::invalid_argument, "failed to spawn process: " + options.program +
+                                               ": working directory " +
+                                               options.working_directory + " is not a directory");
+    }
+  }
+
+  // The environment: the parent's own array when nothing changes (no copy on the common path).
+  std::vector<std::string> env_strings;
+  std::vector<char*> env_pointers;
+  char* const* envp = environ;
+  const char* path_var = nullptr;
+  if (options.clear_env || !options.env.empty()) {
+    std::vector<std::string> base;
+    if (!options.clear_env) {
+      for (char** e = environ; e != nullptr && *e != nullptr; ++e) base.emplace_back(*e);
+    }
+    env_strings = merge_environment(base, options, false);
+    env_pointers = pointers(env_strings);
+    envp = env_pointers.data();
+    path_var = find_environment(env_strings, "PATH", false);
+  } else {
+    path_var = ::getenv("PATH");
+  }
+
+  Result<std::string> resolved = resolve_program(options.program, path_var);
+  if (!resolved) return resolved.error();
+  std::string path = std::move(*resolved);
+  // The child changes directory before exec, so a relative path must be made absolute first.
+  if (path[0] != '/' && !options.working_directory.empty()) {
+    char buf[4096];
+    if (::getcwd(buf, sizeof buf) == nullptr) {
+      return spawn_error(options.program, errno, "cannot resolve the relative program path");
+    }
+    path = std::string(buf) + "/" + path;
+  }
+
+  std::vector<std::string> arg_strings;
+  arg_strings.reserve(options.args.size() + 1);
+  arg_strings.push_back(options.program);
+  for (const auto& a : options.args) arg_strings.push_back(a);
+  std::vector<char*> argv = pointers(arg_strings);
+
+  SpawnPlan plan;
+  plan.path = path.c_str();
+  plan.argv = argv.data();
+  plan.envp = envp;
+  plan.working_directory =
+      options.working_directory.empty() ? nullptr : options.working_directory.c_str();
+  plan.merge_stderr = options.merge_stderr_into_stdout;
+  plan.new_group = options.new_process_group;
+  plan.kill_on_parent_death = options.kill_on_parent_death;
+
+  // Child ends are closed when this function returns, whatever happens.
+  struct ChildEnds {
+    int fds[3] = {-1, -1, -1};
+    ~ChildEnds() {
+      for (int fd : fds) close_native(fd);
+    }
+  } child_ends;
+  Pipe parent_ends[3];
+  const Stdio modes[3] = {options.stdin_mode, options.stdout_mode,
+                          options.merge_stderr_into_stdout ? Stdio::Inherit : options.stderr_mode};
+  for (int i = 0; i < 3; ++i) {
+    if (modes[i] == Stdio::Pipe) {
+      Result<void> p = make_pipe(i == 0, child_ends.fds[i], parent_ends[i]);
+      if (!p) return p.error().with_context("failed to spawn process: " + options.program);
+      plan.stdio[i] = child_ends.fds[i];
+    } else {
+      plan.stdio[i] = modes[i] == Stdio::Null ? kNull : kInherit;
+    }
+  }
+
+  bool use_fork = g_force_fork.load(std::memory_order_relaxed) || needs_fork_path(plan);
+  SpawnOutcome outcome = use_fork ? spawn_with_fork(plan) : spawn_with_posix_spawn(plan);
+  if (outcome.error != 0) {
+    std::string detail = outcome.stage != nullptr ? outcome.stage : "";
+    if (outcome.error == EACCES && outcome.stage == nullptr) {
+      struct stat st;
+      if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) detail = "is a directory";
+    }
+    return spawn_error(options.program, outcome.error, detail);
+  }
+
+  auto native = std::unique_ptr<NativeProcess, NativeProcessDeleter>(new NativeProcess);
+  native->has_group = options.new_process_group;
+  native->owner = ::getpid();
+  auto state = std::make_shared<ProcessState>(outcome.pid, std::move(native));
+  state->set_pipes(std::move(parent_ends[0]), std::move(parent_ends[1]), std::move(parent_ends[2]));
+  watch_child(state);
+  return state;
+}
+
+}  // namespace modhost::detail

@@ -1,0 +1,155 @@
+// ChildProcess: the portable RAII owner of a child, on top of src/platform.hpp and the
+// condition-variable waits of src/process_state.hpp.
+
+#include "modhost/child_process.hpp"
+
+#include <string>
+#include <utility>
+
+#include "platform.hpp"
+#include "process_state.hpp"
+#include "spawn_support.hpp"
+
+namespace modhost {
+
+namespace {
+
+Error inert_error() {
+  return Error(errc::not_running, "the ChildProcess owns no child (moved-from or default-constructed)");
+}
+
+// now + timeout, saturating instead of overflowing for huge timeouts.
+std::chrono::steady_clock::time_point deadline_after(std::chrono::nanoseconds timeout) {
+  auto now = std::chrono::steady_clock::now();
+  if (timeout <= std::chrono::nanoseconds::zero()) return now;
+  if (timeout >= std::chrono::steady_clock::time_point::max() - now) {
+    return std::chrono::steady_clock::time_point::max();
+  }
+  return now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
+}
+
+}  // namespace
+
+std::string ExitStatus::to_string() const {
+  if (kind == Kind::Exited) return "exited with code " + std::to_string(value);
+  std::string s = "killed by signal " + std::to_string(value);
+  std::string_view name = detail::signal_name(value);
+  if (!name.empty()) {
+    s += " (";
+    s += name;
+    s += ")";
+  }
+  return s;
+}
+
+ChildProcess::ChildProcess() noexcept = default;
+
+ChildProcess::ChildProcess(std::shared_ptr<detail::ProcessState> state) noexcept
+    : state_(std::move(state)) {}
+
+ChildProcess::~ChildProcess() {
+  if (state_) detail::release_process(*state_);
+}
+
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept : state_(std::move(other.state_)) {}
+
+ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
+  if (this != &other) {
+    if (state_) detail::release_process(*state_);
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+Result<ChildProcess> ChildProcess::spawn(const SpawnOptions& options) {
+  if (Result<void> v = detail::validate_spawn_options(options); !v) return v.error();
+  auto state = detail::spawn_process(options);
+  if (!state) return state.error();
+  return ChildProcess(std::move(*state));
+}
+
+bool ChildProcess::valid() const noexcept { return state_ != nullptr; }
+
+ProcessId ChildProcess::pid() const noexcept { return state_ ? state_->pid() : 0; }
+
+Result<void> ChildProcess::terminate() {
+  if (!state_) return inert_error();
+  return detail::signal_process(*state_, detail::StopSignal::Terminate);
+}
+
+Result<void> ChildProcess::kill() {
+  if (!state_) return inert_error();
+  return detail::signal_process(*state_, detail::StopSignal::Kill);
+}
+
+Result<std::optional<ExitStatus>> ChildProcess::try_wait() {
+  if (!state_) return inert_error();
+  return state_->try_status();
+}
+
+Result<ExitStatus> ChildProcess::wait() {
+  if (!state_) return inert_error();
+  return state_->wait();
+}
+
+Result<std::optional<ExitStatus>> ChildProcess::wait_for(std::chrono::nanoseconds timeout,
+                                                          const CancellationToken* cancel) {
+  if (!state_) return inert_error();
+  return state_->wait_until(deadline_after(timeout), cancel);
+}
+
+Result<StopResult> ChildProcess::stop(std::chrono::nanoseconds grace,
+                                      const CancellationToken* cancel) {
+  if (!state_) return inert_error();
+  StopResult result;
+  auto before = state_->try_status();
+  if (!before) return before.error();
+  if (before->has_value()) {
+    result.status = **before;
+    result.already_exited = true;
+    return result;
+  }
+  // Marked before the first signal: if the leader dies of it, the watcher must kill the rest of
+  // the group before it reaps the leader (after that the group id may be reused).
+  state_->begin_stop();
+  Result<void> term = detail::signal_process(*state_, detail::StopSignal::Terminate);
+  if (!term && term.error().code() != make_error_code(errc::unsupported)) return term.error();
+  result.graceful_sent = term.ok();
+  if (term.ok()) {
+    auto waited = state_->wait_until(deadline_after(grace), cancel);
+    if (!waited) return waited.error();
+    if (waited->has_value()) {
+      result.status = **waited;
+      return result;
+    }
+  }
+  if (Result<void> k = detail::signal_process(*state_, detail::StopSignal::Kill); !k) {
+    return k.error();
+  }
+  result.killed = true;
+  auto final_status = state_->wait();
+  if (!final_status) return final_status.error();
+  result.status = *final_status;
+  return result;
+}
+
+Pipe ChildProcess::take_stdin() noexcept { return state_ ? state_->take_stdin() : Pipe(); }
+
+Pipe ChildProcess::take_stdout() noexcept { return state_ ? state_->take_stdout() : Pipe(); }
+
+Pipe ChildProcess::take_stderr() noexcept { return state_ ? state_->take_stderr() : Pipe(); }
+
+Result<Output> ChildProcess::output() {
+  if (!state_) return inert_error();
+  Output out;
+  Pipe out_pipe = state_->take_stdout();
+  Pipe err_pipe = state_->take_stderr();
+  Result<void> read = detail::read_pipes_to_end(out_pipe, out.stdout_data, err_pipe, out.stderr_data);
+  if (!read) return read.error();
+  auto status = state_->wait();
+  if (!status) return status.error();
+  out.status = *status;
+  return out;
+}
+
+}  // namespace modhost

@@ -1,0 +1,298 @@
+// modhost_test_child: the one helper program the tests and benchmarks run as a child. The first
+// argument names a mode; the rest are the mode's parameters. Output is made of large writes, so a
+// test sees what a real module does. Cross-platform: the Windows branches use the Win32 API.
+//
+//   lines N L [K]      N lines of L bytes ('a'..'z' then '\n'); every K-th goes to stderr (K=0:
+//                      none); written in 64 KiB chunks
+//   both N L           N lines to stdout and N lines to stderr, interleaved in 64 KiB chunks
+//   exit N             exit with code N
+//   sleep S            sleep S seconds, then exit 0
+//   ignore-term        ignore SIGTERM (CTRL_BREAK), print "ready", sleep forever
+//   term-line          print "ready"; on SIGTERM (CTRL_BREAK) print "got SIGTERM", exit 0
+//   grandchild         start a grandchild that ignores SIGTERM, print its pid, sleep forever
+//   argv               each argument after the mode, each followed by a NUL byte
+//   env                each environment entry, each followed by a NUL byte
+//   cwd                the working directory
+//   fds                the open file descriptors, space-separated (POSIX)
+//   signals            the SigBlk and SigIgn lines of /proc/self/status (Linux)
+//   no-newline         "partial" without a line end
+//   invalid-utf8       a line of bytes that are not UTF-8
+//   raise SIG          raise signal SIG (POSIX) / abort (Windows)
+//   cat                copy stdin to stdout until EOF
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#if defined(_WIN32)
+#include <direct.h>
+#include <io.h>
+#include <windows.h>
+#else
+#include <dirent.h>
+#include <time.h>
+#include <sys/types.h>
+#include <unistd.h>
+#endif
+
+#if !defined(_WIN32)
+extern char** environ;
+#endif
+
+namespace {
+
+void write_all(int fd, const char* p, std::size_t n) {
+  while (n > 0) {
+#if defined(_WIN32)
+    int w = _write(fd, p, static_cast<unsigned>(n));
+#else
+    ssize_t w = ::write(fd, p, n);
+#endif
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      std::exit(3);
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+void write_str(int fd, const std::string& s) { write_all(fd, s.data(), s.size()); }
+
+void sleep_seconds(double s) {
+#if defined(_WIN32)
+  Sleep(static_cast<DWORD>(s * 1000));
+#else
+  struct timespec ts;
+  ts.tv_sec = static_cast<time_t>(s);
+  ts.tv_nsec = static_cast<long>((s - static_cast<double>(ts.tv_sec)) * 1e9);
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+#endif
+}
+
+[[noreturn]] void sleep_forever() {
+  for (;;) sleep_seconds(1000);
+}
+
+std::string make_line(std::size_t len, std::size_t index) {
+  std::string line(len, 'x');
+  for (std::size_t i = 0; i < len; ++i) line[i] = static_cast<char>('a' + (i + index) % 26);
+  line.push_back('\n');
+  return line;
+}
+
+int mode_lines(long n, long len, long every) {
+  std::string out, err;
+  for (long i = 0; i < n; ++i) {
+    std::string line = make_line(static_cast<std::size_t>(len), static_cast<std::size_t>(i));
+    std::string& target = (every > 0 && (i + 1) % every == 0) ? err : out;
+    target += line;
+    if (target.size() >= 65536) {
+      write_str(&target == &out ? 1 : 2, target);
+      target.clear();
+    }
+  }
+  write_str(1, out);
+  write_str(2, err);
+  return 0;
+}
+
+int mode_both(long n, long len) {
+  std::string chunk;
+  for (long i = 0; i < n; ++i) chunk += make_line(static_cast<std::size_t>(len), static_cast<std::size_t>(i));
+  // Interleave: a writer that fills stderr while the parent only drains stdout would deadlock
+  // there; a correct reader takes both at once.
+  for (std::size_t off = 0; off < chunk.size(); off += 65536) {
+    std::size_t n = chunk.size() - off < 65536 ? chunk.size() - off : 65536;
+    write_all(1, chunk.data() + off, n);
+    write_all(2, chunk.data() + off, n);
+  }
+  return 0;
+}
+
+#if defined(_WIN32)
+BOOL WINAPI ignore_ctrl(DWORD type) { return type == CTRL_BREAK_EVENT || type == CTRL_C_EVENT; }
+BOOL WINAPI term_line_ctrl(DWORD type) {
+  if (type != CTRL_BREAK_EVENT && type != CTRL_C_EVENT) return FALSE;
+  write_str(1, "got SIGTERM\n");
+  ExitProcess(0);
+}
+#else
+extern "C" void on_term_line(int) {
+  static const char msg[] = "got SIGTERM\n";
+  ssize_t ignored = ::write(1, msg, sizeof msg - 1);
+  (void)ignored;
+  ::_exit(0);
+}
+#endif
+
+int mode_grandchild(const char* self) {
+#if defined(_WIN32)
+  std::string cmd = std::string("\"") + self + "\" ignore-term";
+  STARTUPINFOA si;
+  ZeroMemory(&si, sizeof si);
+  si.cb = sizeof si;
+  PROCESS_INFORMATION pi;
+  if (!CreateProcessA(nullptr, cmd.data(), nullptr, nullptr, TRUE, 0, nullptr, nullptr, &si, &pi)) {
+    return 4;
+  }
+  write_str(1, std::to_string(pi.dwProcessId) + "\n");
+  sleep_forever();
+#else
+  (void)self;
+  int ready[2];
+  if (::pipe(ready) != 0) return 4;
+  pid_t pid = ::fork();
+  if (pid < 0) return 4;
+  if (pid == 0) {
+    std::signal(SIGTERM, SIG_IGN);
+    ::close(ready[0]);
+    ::close(ready[1]);  // Tells the parent SIGTERM is ignored from now on.
+    // Keep stdout closed here so the parent's reader sees EOF only when the leader is gone.
+    ::close(1);
+    ::close(2);
+    sleep_forever();
+  }
+  ::close(ready[1]);
+  char c;
+  while (::read(ready[0], &c, 1) < 0 && errno == EINTR) {
+  }
+  write_str(1, std::to_string(pid) + "\n");
+  sleep_forever();
+#endif
+}
+
+int mode_fds() {
+  std::string out;
+#if defined(_WIN32)
+  out = "0 1 2";
+#else
+  DIR* d = ::opendir("/proc/self/fd");
+  if (d == nullptr) return 5;
+  int self = ::dirfd(d);
+  while (struct dirent* e = ::readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    if (std::atoi(e->d_name) == self) continue;
+    if (!out.empty()) out += ' ';
+    out += e->d_name;
+  }
+  ::closedir(d);
+#endif
+  write_str(1, out + "\n");
+  return 0;
+}
+
+int mode_signals() {
+#if defined(_WIN32)
+  write_str(1, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
+#else
+  FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 5;
+  char line[512];
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::strncmp(line, "SigBlk:", 7) == 0 || std::strncmp(line, "SigIgn:", 7) == 0) {
+      write_str(1, line);
+    }
+  }
+  std::fclose(f);
+#endif
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    write_str(2, "usage: modhost_test_child MODE [ARGS...]\n");
+    return 2;
+  }
+  std::string mode = argv[1];
+  auto arg = [&](int i, long fallback) { return argc > i ? std::strtol(argv[i], nullptr, 10) : fallback; };
+
+  if (mode == "lines") return mode_lines(arg(2, 10), arg(3, 16), arg(4, 0));
+  if (mode == "both") return mode_both(arg(2, 10), arg(3, 16));
+  if (mode == "exit") return static_cast<int>(arg(2, 0));
+  if (mode == "sleep") {
+    sleep_seconds(argc > 2 ? std::strtod(argv[2], nullptr) : 1000);
+    return 0;
+  }
+  if (mode == "ignore-term") {
+#if defined(_WIN32)
+    SetConsoleCtrlHandler(ignore_ctrl, TRUE);
+#else
+    std::signal(SIGTERM, SIG_IGN);
+#endif
+    write_str(1, "ready\n");
+    sleep_forever();
+  }
+  if (mode == "term-line") {
+#if defined(_WIN32)
+    SetConsoleCtrlHandler(term_line_ctrl, TRUE);
+#else
+    std::signal(SIGTERM, on_term_line);
+#endif
+    write_str(1, "ready\n");
+    sleep_forever();
+  }
+  if (mode == "grandchild") return mode_grandchild(argv[0]);
+  if (mode == "argv") {
+    for (int i = 2; i < argc; ++i) write_all(1, argv[i], std::strlen(argv[i]) + 1);
+    return 0;
+  }
+  if (mode == "env") {
+#if defined(_WIN32)
+    for (char** e = _environ; e != nullptr && *e != nullptr; ++e) write_all(1, *e, std::strlen(*e) + 1);
+#else
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) write_all(1, *e, std::strlen(*e) + 1);
+#endif
+    return 0;
+  }
+  if (mode == "cwd") {
+    char buf[4096];
+#if defined(_WIN32)
+    if (_getcwd(buf, sizeof buf) == nullptr) return 5;
+#else
+    if (::getcwd(buf, sizeof buf) == nullptr) return 5;
+#endif
+    write_str(1, std::string(buf) + "\n");
+    return 0;
+  }
+  if (mode == "fds") return mode_fds();
+  if (mode == "signals") return mode_signals();
+  if (mode == "no-newline") {
+    write_str(1, "partial");
+    return 0;
+  }
+  if (mode == "invalid-utf8") {
+    write_str(1, "\xff\xfe\xc3\x28 bad \x80\n");
+    return 0;
+  }
+  if (mode == "raise") {
+#if defined(_WIN32)
+    std::abort();
+#else
+    std::signal(static_cast<int>(arg(2, SIGABRT)), SIG_DFL);
+    std::raise(static_cast<int>(arg(2, SIGABRT)));
+    return 6;
+#endif
+  }
+  if (mode == "cat") {
+    char buf[65536];
+    for (;;) {
+#if defined(_WIN32)
+      int n = _read(0, buf, sizeof buf);
+#else
+      ssize_t n = ::read(0, buf, sizeof buf);
+#endif
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return 0;
+      write_all(1, buf, static_cast<std::size_t>(n));
+    }
+  }
+  write_str(2, "unknown mode: " + mode + "\n");
+  return 2;
+}
