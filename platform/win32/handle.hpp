@@ -1,0 +1,60 @@
+#pragma once
+// UniqueHandle: the RAII owner of a Win32 HANDLE used throughout platform/win32.
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include <cstdint>
+#include <string>
+
+#include "platform.hpp"
+
+namespace modhost::detail::win32 {
+
+// Owns one HANDLE. Both NULL and INVALID_HANDLE_VALUE mean "none", because Win32 functions use
+// one or the other for failure depending on the function.
+class UniqueHandle {
+ public:
+  UniqueHandle() noexcept = default;
+  explicit UniqueHandle(HANDLE h) noexcept : h_(h) {}
+  ~UniqueHandle() { reset(); }
+  UniqueHandle(UniqueHandle&& other) noexcept : h_(other.release()) {}
+  UniqueHandle& operator=(UniqueHandle&& other) noexcept {
+    if (this != &other) reset(other.release());
+    return *this;
+  }
+  UniqueHandle(const UniqueHandle&) = delete;
+  UniqueHandle& operator=(const UniqueHandle&) = delete;
+
+  bool valid() const noexcept { return h_ != nullptr && h_ != INVALID_HANDLE_VALUE; }
+  HANDLE get() const noexcept { return h_; }
+  HANDLE release() noexcept {
+    HANDLE h = h_;
+    h_ = nullptr;
+    return h;
+  }
+  void reset(HANDLE h = nullptr) noexcept {
+    if (valid()) CloseHandle(h_);
+    h_ = h;
+  }
+
+ private:
+  HANDLE h_ = nullptr;
+};
+
+// The HANDLE a Pipe carries, and back.
+inline HANDLE to_handle(Pipe::native_type native) noexcept {
+  return reinterpret_cast<HANDLE>(native);
+}
+inline Pipe::native_type to_native(HANDLE h) noexcept {
+  return reinterpret_cast<Pipe::native_type>(h);
+}
+
+// Error::from_os for the calling thread's GetLastError(), with `context` in front.
+inline Error last_error(std::string context) {
+  return Error::from_os(static_cast<int>(GetLastError()), std::move(context));
+}
+
+}  // namespace modhost::detail::win32

@@ -1,0 +1,71 @@
+// Small OS services of src/platform.hpp for Win32, and the native half of modhost::Pipe.
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+// bcrypt.h needs the NTSTATUS type from windows.h, so it comes second.
+#include <bcrypt.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+
+#include "platform.hpp"
+
+namespace modhost {
+
+const Pipe::native_type Pipe::invalid = reinterpret_cast<Pipe::native_type>(INVALID_HANDLE_VALUE);
+
+void Pipe::close() noexcept {
+  detail::close_native(native_);
+  native_ = invalid;
+}
+
+namespace detail {
+
+Result<void> os_random(void* buf, std::size_t size) noexcept {
+  auto* out = static_cast<unsigned char*>(buf);
+  // BCryptGenRandom takes a ULONG count, so a larger request is served in pieces.
+  while (size > 0) {
+    const ULONG chunk = static_cast<ULONG>(std::min<std::size_t>(size, ULONG_MAX));
+    const NTSTATUS status =
+        BCryptGenRandom(nullptr, out, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG);
+    if (status < 0) {
+      // An NTSTATUS is not a Win32 error code; RtlNtStatusToDosError would need ntdll, and the
+      // caller only needs to know that the OS source failed.
+      return Error(make_error_code(errc::internal),
+                   "BCryptGenRandom failed with NTSTATUS " + std::to_string(status));
+    }
+    out += chunk;
+    size -= chunk;
+  }
+  return ok_result();
+}
+
+void write_stderr(std::string_view text) noexcept {
+  HANDLE h = GetStdHandle(STD_ERROR_HANDLE);
+  if (h == nullptr || h == INVALID_HANDLE_VALUE) return;
+  // WriteFile may write less than asked on a pipe; loop until everything is out or it fails.
+  while (!text.empty()) {
+    DWORD written = 0;
+    const DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(text.size(), 1u << 30));
+    if (!WriteFile(h, text.data(), chunk, &written, nullptr) || written == 0) return;
+    text.remove_prefix(written);
+  }
+}
+
+void close_native(Pipe::native_type native) noexcept {
+  // NULL is never a handle modhost hands out, but a zero-initialised value must not reach
+  // CloseHandle either.
+  if (native == Pipe::invalid || native == 0) return;
+  CloseHandle(reinterpret_cast<HANDLE>(native));
+}
+
+std::string_view signal_name(int) noexcept {
+  // Windows has no signals; children end with exit codes only.
+  return {};
+}
+
+}  // namespace detail
+}  // namespace modhost

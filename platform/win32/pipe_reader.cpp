@@ -1,0 +1,356 @@
+// The Win32 PipeReader: one thread, one I/O completion port. Every registered pipe (an overlapped
+// named-pipe read end) always has exactly one read in flight or one packet queued for it on the
+// port; the thread delivers each completion to the handler and issues the next read. EOF arrives
+// as ERROR_BROKEN_PIPE when the child's write end is closed. Exit watches use a thread-pool wait
+// (RegisterWaitForSingleObject) whose callback only posts a packet to the port: the pool waits on
+// up to 63 handles per thread, so there is no thread per child and no 64-handle limit here.
+//
+// Lifetime rule: an Entry's OVERLAPPED and buffer belong to the kernel while a read is in flight.
+// remove() therefore cancels the read and closes the handle, but the Entry is only freed when its
+// last packet comes out of the port (it waits in zombies_ until then).
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "handle.hpp"
+#include "platform.hpp"
+
+namespace modhost::detail {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Per-pipe buffer: one read of a busy pipe carries up to this much. Each pipe needs its own
+// buffer because all reads are in flight at once.
+constexpr DWORD kReadBufferSize = 32 * 1024;
+
+// Completion keys: what a packet is about.
+constexpr ULONG_PTR kIoKey = 1;      // a read completed (lpOverlapped is the Entry's OVERLAPPED)
+constexpr ULONG_PTR kFailKey = 2;    // a read failed at once (lpOverlapped as above)
+constexpr ULONG_PTR kWakeKey = 3;    // wake(), set_deadline(), add/remove bookkeeping, stop()
+constexpr ULONG_PTR kExitKey = 4;    // a watched process exited (lpOverlapped carries the serial)
+
+struct Entry {
+  OVERLAPPED ov{};  // First member: the packet's OVERLAPPED* is the Entry*.
+  std::uint64_t key = 0;
+  std::uint64_t serial = 0;
+  HANDLE handle = INVALID_HANDLE_VALUE;  // the pipe, or the watched process
+  HANDLE wait = nullptr;                 // the thread-pool wait of an exit watch
+  bool process = false;
+  bool removed = false;
+  std::unique_ptr<char[]> buffer;
+};
+
+// What a thread-pool wait callback needs: where to post, and which watch it is.
+struct WatchContext {
+  HANDLE port;
+  std::uint64_t serial;
+};
+
+void CALLBACK on_process_exit(void* context, BOOLEAN) {
+  auto* ctx = static_cast<WatchContext*>(context);
+  PostQueuedCompletionStatus(ctx->port, 0, kExitKey,
+                             reinterpret_cast<OVERLAPPED*>(static_cast<ULONG_PTR>(ctx->serial)));
+}
+
+class IocpPipeReader final : public PipeReader {
+ public:
+  explicit IocpPipeReader(PipeReaderHandler& handler) : handler_(handler) {}
+  ~IocpPipeReader() override {
+    stop();
+    if (port_ != nullptr) CloseHandle(port_);
+  }
+
+  Result<void> start() {
+    port_ = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1);
+    if (port_ == nullptr) return win32::last_error("pipe reader: CreateIoCompletionPort");
+    // std::thread reports failure by throwing; under -fno-exceptions that aborts, which is the
+    // standard library's documented behaviour in that mode.
+    thread_ = std::thread([this] { run(); });
+    return ok_result();
+  }
+
+  Result<void> add(std::uint64_t key, Pipe pipe) override {
+    if (!pipe.valid()) return Error(errc::invalid_argument, "pipe reader: cannot add an invalid pipe");
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopped_) return Error(errc::cancelled, "pipe reader: already stopped");
+    if (entries_.count(key) != 0) {
+      return Error(errc::invalid_argument, "pipe reader: key already registered");
+    }
+    HANDLE h = win32::to_handle(pipe.native());
+    if (CreateIoCompletionPort(h, port_, kIoKey, 0) == nullptr) {
+      // The usual cause is a handle opened without FILE_FLAG_OVERLAPPED or already tied to
+      // another port; such a handle cannot be read here.
+      return win32::last_error("pipe reader: cannot attach the pipe to the completion port");
+    }
+    auto entry = std::make_unique<Entry>();
+    entry->key = key;
+    entry->serial = ++serial_;
+    entry->handle = win32::to_handle(pipe.release());
+    entry->buffer.reset(new char[kReadBufferSize]);
+    Entry* e = entry.get();
+    entries_.emplace(key, std::move(entry));
+    start_read_locked(e);
+    return ok_result();
+  }
+
+  Result<void> watch_exit(std::uint64_t key, ProcessId pid) override {
+    HANDLE process = OpenProcess(SYNCHRONIZE, FALSE, static_cast<DWORD>(pid));
+    if (process == nullptr) {
+      return win32::last_error("pipe reader: cannot open process " + std::to_string(pid));
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopped_ || entries_.count(key) != 0) {
+      CloseHandle(process);
+      return Error(errc::invalid_argument, "pipe reader: stopped, or key already registered");
+    }
+    auto entry = std::make_unique<Entry>();
+    entry->key = key;
+    entry->serial = ++serial_;
+    entry->handle = process;
+    entry->process = true;
+    auto context = std::make_unique<WatchContext>(WatchContext{port_, entry->serial});
+    if (!RegisterWaitForSingleObject(&entry->wait, process, on_process_exit, context.get(),
+                                     INFINITE, WT_EXECUTEONLYONCE)) {
+      Error error = win32::last_error("pipe reader: RegisterWaitForSingleObject");
+      CloseHandle(process);
+      return error;
+    }
+    contexts_.emplace(entry->serial, std::move(context));
+    watches_.emplace(entry->serial, entry.get());
+    entries_.emplace(key, std::move(entry));
+    return ok_result();
+  }
+
+  void remove(std::uint64_t key) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return;
+    std::unique_ptr<Entry> entry = std::move(it->second);
+    entries_.erase(it);
+    retire_locked(std::move(entry));
+  }
+
+  void wake() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    wake_requested_ = true;
+    signal_locked();
+  }
+
+  void set_deadline(Clock::time_point deadline) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    deadline_ = deadline;
+    signal_locked();
+  }
+
+  void stop() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopped_ && !thread_.joinable()) return;
+      stopped_ = true;
+      signal_locked();
+    }
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  // Posts one wake packet unless one is already queued, so a burst of requests costs one packet.
+  void signal_locked() noexcept {
+    if (wake_pending_ || port_ == nullptr) return;
+    wake_pending_ = true;
+    PostQueuedCompletionStatus(port_, 0, kWakeKey, nullptr);
+  }
+
+  // Issues the next overlapped read of `e`. Its result always comes back through the port: a
+  // completion (also for an immediate success, since skip-on-success mode is not enabled), or,
+  // when ReadFile fails at once and so queues nothing, a kFailKey packet posted here.
+  void start_read_locked(Entry* e) noexcept {
+    e->ov = OVERLAPPED{};
+    if (!ReadFile(e->handle, e->buffer.get(), kReadBufferSize, nullptr, &e->ov)) {
+      DWORD err = GetLastError();
+      if (err != ERROR_IO_PENDING) PostQueuedCompletionStatus(port_, 0, kFailKey, &e->ov);
+    }
+  }
+
+  // Takes an entry out of service. A pipe's read is cancelled and its handle closed; the Entry
+  // waits in zombies_ for the packet that cancellation produces. An exit watch is unregistered
+  // (waiting for a running callback, which only posts a packet and takes no lock of ours).
+  void retire_locked(std::unique_ptr<Entry> entry) noexcept {
+    entry->removed = true;
+    if (entry->process) {
+      UnregisterWaitEx(entry->wait, INVALID_HANDLE_VALUE);
+      CloseHandle(entry->handle);
+      watches_.erase(entry->serial);
+      contexts_.erase(entry->serial);
+      return;
+    }
+    CancelIoEx(entry->handle, &entry->ov);
+    CloseHandle(entry->handle);
+    entry->handle = INVALID_HANDLE_VALUE;
+    Entry* raw = entry.get();
+    zombies_.emplace(raw, std::move(entry));
+  }
+
+  void run() {
+    for (;;) {
+      DWORD timeout = INFINITE;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (stopped_) break;
+        if (deadline_ != Clock::time_point::max()) {
+          // Rounded up: waking a little late is harmless, waking early would spin until due.
+          auto ms = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
+          timeout = static_cast<DWORD>(std::clamp<long long>(ms, 0, 24LL * 3600 * 1000));
+        }
+      }
+      DWORD bytes = 0;
+      ULONG_PTR ckey = 0;
+      OVERLAPPED* ov = nullptr;
+      BOOL ok = GetQueuedCompletionStatus(port_, &bytes, &ckey, &ov, timeout);
+      DWORD err = ok ? 0 : GetLastError();
+      bool woken = false;
+      if (ov == nullptr && ckey != kExitKey) {
+        if (ok && ckey == kWakeKey) {
+          std::lock_guard<std::mutex> lock(mutex_);
+          wake_pending_ = false;
+          woken = wake_requested_;
+          wake_requested_ = false;
+        } else if (!ok && err != WAIT_TIMEOUT) {
+          // The port itself failed (it cannot, short of being closed); back off, do not spin.
+          Sleep(10);
+        }
+      } else if (ckey == kExitKey) {
+        on_exit_packet(static_cast<std::uint64_t>(reinterpret_cast<ULONG_PTR>(ov)));
+      } else {
+        on_read_packet(reinterpret_cast<Entry*>(ov), ckey == kIoKey && ok, bytes);
+      }
+      bool due = false;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (deadline_ != Clock::time_point::max() && Clock::now() >= deadline_) {
+          deadline_ = Clock::time_point::max();
+          due = true;
+        }
+      }
+      if (woken || due) handler_.on_wake();
+    }
+    shut_down();
+  }
+
+  void on_read_packet(Entry* e, bool ok, DWORD bytes) {
+    std::uint64_t key;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (e->removed) {
+        zombies_.erase(e);  // its last packet: the kernel is done with it
+        return;
+      }
+      key = e->key;
+      if (ok && bytes == 0) {
+        // A zero-byte write by the child completes a read with nothing; keep reading.
+        start_read_locked(e);
+        return;
+      }
+    }
+    if (ok) {
+      handler_.on_data(key, std::string_view(e->buffer.get(), bytes));
+      std::lock_guard<std::mutex> lock(mutex_);
+      // remove() may have run during on_data; no read was in flight, so nothing is queued for it.
+      if (e->removed) {
+        zombies_.erase(e);
+      } else {
+        start_read_locked(e);
+      }
+      return;
+    }
+    // ERROR_BROKEN_PIPE is the normal EOF; any other failure ends the stream the same way.
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = entries_.find(key);
+      if (it == entries_.end() || it->second.get() != e) return;
+      CloseHandle(e->handle);
+      entries_.erase(it);
+    }
+    handler_.on_eof(key);
+  }
+
+  void on_exit_packet(std::uint64_t serial) {
+    std::uint64_t key;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto w = watches_.find(serial);
+      if (w == watches_.end()) return;  // removed after the callback posted
+      key = w->second->key;
+      auto it = entries_.find(key);
+      std::unique_ptr<Entry> entry = std::move(it->second);
+      entries_.erase(it);
+      retire_locked(std::move(entry));
+    }
+    handler_.on_eof(key);
+  }
+
+  // After stop: retires everything, then drains the port until the kernel has handed back every
+  // OVERLAPPED (each cancelled read produces exactly one packet).
+  void shut_down() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!entries_.empty()) {
+      std::unique_ptr<Entry> entry = std::move(entries_.begin()->second);
+      entries_.erase(entries_.begin());
+      retire_locked(std::move(entry));
+    }
+    while (!zombies_.empty()) {
+      lock.unlock();
+      DWORD bytes = 0;
+      ULONG_PTR ckey = 0;
+      OVERLAPPED* ov = nullptr;
+      BOOL ok = GetQueuedCompletionStatus(port_, &bytes, &ckey, &ov, 5000);
+      lock.lock();
+      if (!ok && ov == nullptr) {
+        // Five seconds without the cancellation packets is not something Windows does; leak the
+        // buffers rather than free memory the kernel may still write to.
+        for (auto& z : zombies_) z.second.release();
+        zombies_.clear();
+        break;
+      }
+      if ((ckey == kIoKey || ckey == kFailKey) && ov != nullptr) {
+        zombies_.erase(reinterpret_cast<Entry*>(ov));
+      }
+    }
+  }
+
+  PipeReaderHandler& handler_;
+  HANDLE port_ = nullptr;
+  std::thread thread_;
+
+  std::mutex mutex_;  // guards everything below
+  std::unordered_map<std::uint64_t, std::unique_ptr<Entry>> entries_;   // by key
+  std::unordered_map<Entry*, std::unique_ptr<Entry>> zombies_;          // awaiting their packet
+  std::unordered_map<std::uint64_t, Entry*> watches_;                   // exit watches by serial
+  std::unordered_map<std::uint64_t, std::unique_ptr<WatchContext>> contexts_;
+  std::uint64_t serial_ = 0;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  bool stopped_ = false;
+  bool wake_pending_ = false;
+  bool wake_requested_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<PipeReader>> start_pipe_reader(PipeReaderHandler& handler) {
+  std::unique_ptr<IocpPipeReader> reader(new IocpPipeReader(handler));
+  Result<void> started = reader->start();
+  if (!started) return started.error();
+  return std::unique_ptr<PipeReader>(std::move(reader));
+}
+
+}  // namespace modhost::detail

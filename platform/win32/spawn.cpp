@@ -1,0 +1,241 @@
+// spawn_process() for Win32: resolves the program on the child's PATH, builds the UTF-16 command
+// line and environment block, the three std handles, and a job object; then CreateProcessW with
+// exactly those three handles inherited, suspended until it is in its job.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "command_line.hpp"
+#include "environment_block.hpp"
+#include "exit_watcher.hpp"
+#include "native_process.hpp"
+#include "pipes.hpp"
+#include "process_state.hpp"
+#include "program_path.hpp"
+#include "spawn_support.hpp"
+#include "text.hpp"
+
+namespace modhost::detail {
+namespace {
+
+using win32::UniqueHandle;
+
+Error spawn_error(const std::string& program, const Error& reason) {
+  return reason.message().empty()
+             ? Error(reason.code(), "failed to spawn process: " + program)
+             : reason.with_context("failed to spawn process: " + program);
+}
+
+Error spawn_os_error(const std::string& program, DWORD err) {
+  return Error::from_os(static_cast<int>(err), "failed to spawn process: " + program);
+}
+
+// The handle a child gets for Stdio::Inherit: an inheritable duplicate of ours (our own may not be
+// inheritable, and its flag is not ours to change), or the NUL device when we have none.
+Result<UniqueHandle> inherit_std_handle(DWORD which, bool for_reading) {
+  HANDLE own = GetStdHandle(which);
+  if (own != nullptr && own != INVALID_HANDLE_VALUE) {
+    HANDLE dup = nullptr;
+    if (DuplicateHandle(GetCurrentProcess(), own, GetCurrentProcess(), &dup, 0, TRUE,
+                        DUPLICATE_SAME_ACCESS)) {
+      return UniqueHandle(dup);
+    }
+  }
+  return win32::open_null_device(for_reading);
+}
+
+// True when this process has a console a child could share (GetConsoleCP is 0 without one).
+bool host_has_console() { return GetConsoleCP() != 0; }
+
+// The attribute list that limits inheritance to `handles`, freed by its destructor.
+class HandleListAttribute {
+ public:
+  ~HandleListAttribute() {
+    if (list_ != nullptr) DeleteProcThreadAttributeList(list_);
+  }
+  Result<void> init(std::vector<HANDLE> handles) {
+    handles_ = std::move(handles);
+    SIZE_T size = 0;
+    InitializeProcThreadAttributeList(nullptr, 1, 0, &size);
+    storage_.reset(new char[size]);
+    auto* list = reinterpret_cast<LPPROC_THREAD_ATTRIBUTE_LIST>(storage_.get());
+    if (!InitializeProcThreadAttributeList(list, 1, 0, &size)) {
+      return win32::last_error("InitializeProcThreadAttributeList");
+    }
+    list_ = list;
+    if (!UpdateProcThreadAttribute(list_, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST, handles_.data(),
+                                   handles_.size() * sizeof(HANDLE), nullptr, nullptr)) {
+      return win32::last_error("UpdateProcThreadAttribute(HANDLE_LIST)");
+    }
+    return ok_result();
+  }
+  LPPROC_THREAD_ATTRIBUTE_LIST get() const { return list_; }
+
+ private:
+  std::vector<HANDLE> handles_;  // must outlive the list, which points into it
+  std::unique_ptr<char[]> storage_;
+  LPPROC_THREAD_ATTRIBUTE_LIST list_ = nullptr;
+};
+
+// A job that kills every process in it when its last handle closes (so the tree dies with the
+// host) when `kill_on_close`; otherwise it is only there to report the child's exit.
+Result<UniqueHandle> make_job(bool kill_on_close) {
+  UniqueHandle job(CreateJobObjectW(nullptr, nullptr));
+  if (!job.valid()) return win32::last_error("CreateJobObjectW");
+  if (kill_on_close) {
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    if (!SetInformationJobObject(job.get(), JobObjectExtendedLimitInformation, &limits,
+                                 sizeof limits)) {
+      return win32::last_error("SetInformationJobObject(KILL_ON_JOB_CLOSE)");
+    }
+  }
+  return job;
+}
+
+Result<void> check_working_directory(const SpawnOptions& options, std::wstring& wide_dir) {
+  if (options.working_directory.empty()) return ok_result();
+  auto wide = win32::to_wide(options.working_directory, "working directory");
+  if (!wide) return spawn_error(options.program, wide.error());
+  const DWORD attrs = GetFileAttributesW(wide->c_str());
+  if (attrs == INVALID_FILE_ATTRIBUTES) {
+    const DWORD err = GetLastError();
+    const bool missing = err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND;
+    return Error(errc::invalid_argument,
+                 "failed to spawn process: " + options.program + ": working directory " +
+                     options.working_directory +
+                     (missing ? " does not exist"
+                              : ": " + std::system_category().message(static_cast<int>(err))));
+  }
+  if ((attrs & FILE_ATTRIBUTE_DIRECTORY) == 0) {
+    return Error(errc::invalid_argument, "failed to spawn process: " + options.program +
+                                             ": working directory " + options.working_directory +
+                                             " is not a directory");
+  }
+  wide_dir = std::move(*wide);
+  return ok_result();
+}
+
+}  // namespace
+
+Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options) {
+  const std::string& program = options.program;
+  std::wstring cwd;
+  if (Result<void> c = check_working_directory(options, cwd); !c) return c.error();
+
+  // The environment is always passed explicitly: the block must be UTF-16 and sorted.
+  std::vector<std::string> env =
+      merge_environment(options.clear_env ? std::vector<std::string>() : win32::parent_environment(),
+                        options, true);
+  auto block = win32::make_environment_block(env);
+  if (!block) return spawn_error(program, block.error());
+
+  auto resolved = win32::resolve_program(program, find_environment(env, "PATH", true),
+                                         find_environment(env, "PATHEXT", true));
+  if (!resolved) return spawn_error(program, resolved.error());
+
+  std::wstring application = *resolved;
+  Result<std::wstring> command_line = std::wstring();
+  if (win32::is_batch_file(*resolved)) {
+    // CreateProcessW would start cmd.exe for a batch file by itself, with a command line cmd.exe
+    // parses by other rules than the runtime's: run it explicitly, quoted for cmd.exe.
+    wchar_t sysdir[MAX_PATH];
+    UINT n = GetSystemDirectoryW(sysdir, MAX_PATH);
+    if (n == 0 || n >= MAX_PATH) return spawn_os_error(program, GetLastError());
+    application = std::wstring(sysdir, n) + L"\\cmd.exe";
+    command_line = win32::build_batch_command_line(application, *resolved, options.args);
+  } else {
+    command_line = win32::build_command_line(program, options.args);
+  }
+  if (!command_line) return spawn_error(program, command_line.error());
+
+  // The three std handles of the child, and the parent's pipe ends.
+  UniqueHandle child_ends[3];
+  Pipe parent_ends[3];
+  const DWORD std_ids[3] = {STD_INPUT_HANDLE, STD_OUTPUT_HANDLE, STD_ERROR_HANDLE};
+  const Stdio modes[3] = {options.stdin_mode, options.stdout_mode, options.stderr_mode};
+  const int streams = options.merge_stderr_into_stdout ? 2 : 3;
+  for (int i = 0; i < streams; ++i) {
+    Result<UniqueHandle> h = UniqueHandle();
+    if (modes[i] == Stdio::Pipe) {
+      auto pipe = win32::make_child_pipe(i != 0);
+      if (!pipe) return spawn_error(program, pipe.error());
+      parent_ends[i] = std::move(pipe->parent);
+      h = std::move(pipe->child);
+    } else if (modes[i] == Stdio::Null) {
+      h = win32::open_null_device(i == 0);
+    } else {
+      h = inherit_std_handle(std_ids[i], i == 0);
+    }
+    if (!h) return spawn_error(program, h.error());
+    child_ends[i] = std::move(*h);
+  }
+  HANDLE std_handles[3] = {child_ends[0].get(), child_ends[1].get(),
+                           options.merge_stderr_into_stdout ? child_ends[1].get()
+                                                            : child_ends[2].get()};
+  // Each handle is listed once: the list must not repeat one (stderr merged into stdout).
+  std::vector<HANDLE> inherit(std_handles, std_handles + streams);
+  HandleListAttribute attribute;
+  if (Result<void> a = attribute.init(inherit); !a) return spawn_error(program, a.error());
+
+  auto job = make_job(options.new_process_group);
+  if (!job) return spawn_error(program, job.error());
+
+  STARTUPINFOEXW si{};
+  si.StartupInfo.cb = sizeof si;
+  si.StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+  si.StartupInfo.hStdInput = std_handles[0];
+  si.StartupInfo.hStdOutput = std_handles[1];
+  si.StartupInfo.hStdError = std_handles[2];
+  si.lpAttributeList = attribute.get();
+
+  const bool console = host_has_console();
+  DWORD flags = CREATE_UNICODE_ENVIRONMENT | EXTENDED_STARTUPINFO_PRESENT | CREATE_SUSPENDED;
+  // Its own console process group, so a CTRL_BREAK_EVENT reaches it (and its tree) and not us.
+  if (options.new_process_group) flags |= CREATE_NEW_PROCESS_GROUP;
+  // Without a console of our own, a console child would open a window; it gets none instead.
+  if (!console) flags |= CREATE_NO_WINDOW;
+
+  PROCESS_INFORMATION pi{};
+  std::wstring& cmd = *command_line;
+  if (!CreateProcessW(application.c_str(), cmd.data(), nullptr, nullptr, TRUE, flags,
+                      block->data(), cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi)) {
+    return spawn_os_error(program, GetLastError());
+  }
+  UniqueHandle thread(pi.hThread);
+  auto native = std::unique_ptr<NativeProcess, NativeProcessDeleter>(new NativeProcess);
+  native->process.reset(pi.hProcess);
+  native->pid = pi.dwProcessId;
+  native->own_group = options.new_process_group;
+  native->console_shared = console && options.new_process_group;
+  NativeProcess* raw = native.get();
+  raw->job = std::move(*job);
+  auto state = std::make_shared<ProcessState>(static_cast<ProcessId>(pi.dwProcessId),
+                                              std::move(native));
+
+  // Registered before the child runs a single instruction: its exit cannot be missed. Any failure
+  // from here on terminates the suspended child; the state's deleter closes the handles.
+  auto fail = [&](Error error) -> Result<std::shared_ptr<ProcessState>> {
+    TerminateProcess(pi.hProcess, 1);
+    WaitForSingleObject(pi.hProcess, INFINITE);
+    win32::deliver_exit(*state, pi.hProcess);
+    return spawn_error(program, error);
+  };
+  auto id = win32::exit_watcher_register(raw->job.get(), state);
+  if (!id) return fail(id.error());
+  raw->watch_id = *id;
+  if (!AssignProcessToJobObject(raw->job.get(), pi.hProcess)) {
+    return fail(win32::last_error("cannot put the child in its job object"));
+  }
+  if (ResumeThread(pi.hThread) == static_cast<DWORD>(-1)) {
+    return fail(win32::last_error("cannot resume the child"));
+  }
+  state->set_pipes(std::move(parent_ends[0]), std::move(parent_ends[1]),
+                   std::move(parent_ends[2]));
+  // The child ends close here (child_ends' destructors): the child holds its own copies, and an
+  // EOF on a read end must not wait for a handle of ours.
+  return state;
+}
+
+}  // namespace modhost::detail
