@@ -2,6 +2,8 @@
 
 #include "modhost/cancellation.hpp"
 
+#include "cancellation_internal.hpp"
+
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -106,6 +108,16 @@ struct CancelState {
     return callbacks.count(id) != 0;
   }
 };
+
+struct CancelStateAccess {
+  static CancelState& state(const CancellationToken& token) noexcept { return *token.state_; }
+};
+
+std::size_t pending_callbacks(const CancellationToken& token) noexcept {
+  CancelState& s = CancelStateAccess::state(token);
+  std::lock_guard<std::mutex> lock(s.mu);
+  return s.callbacks.size();
+}
 
 }  // namespace detail
 

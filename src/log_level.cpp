@@ -107,6 +107,12 @@ JsonOutcome scan_json(It p, It end, LogLevel& out) noexcept {
   bool expect_key = true;
   while (p != end) {
     char c = *p++;
+    if (depth == 1 && expect_key && c != '"' && c != '}' && c != ' ' && c != '\t' && c != '\r' &&
+        c != '\n') {
+      // Where a member name must start, anything but a string means this is not JSON (the
+      // values themselves are skipped without being validated).
+      return JsonOutcome::Malformed;
+    }
     if (c == '"') {
       It start = p;
       if (!skip_json_string(p, end)) return JsonOutcome::Malformed;

@@ -12,6 +12,7 @@ namespace modhost {
 
 namespace detail {
 struct CancelState;
+struct CancelStateAccess;
 }  // namespace detail
 
 /// An RAII registration returned by `CancellationToken::on_cancel`. Destroying (or `reset()`ing)
@@ -88,6 +89,7 @@ class CancellationToken {
   }
 
  private:
+  friend struct detail::CancelStateAccess;
   explicit CancellationToken(std::shared_ptr<detail::CancelState> state) noexcept
       : state_(std::move(state)) {}
   std::shared_ptr<detail::CancelState> state_;

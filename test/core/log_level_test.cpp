@@ -1,0 +1,136 @@
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "modhost/log.hpp"
+
+namespace modhost {
+namespace {
+
+LogLevel detect(std::string_view s) { return detect_log_level(s); }
+
+TEST(DetectLogLevel, PlainTracingFormat) {
+  EXPECT_EQ(detect("2026-11-26T18:00:00.123456Z ERROR api: boom"), LogLevel::Error);
+  EXPECT_EQ(detect("2026-11-26T18:00:00.123456Z  WARN api: careful"), LogLevel::Warn);
+  EXPECT_EQ(detect("2026-11-26T18:00:00.123456Z  INFO api: hello"), LogLevel::Info);
+  EXPECT_EQ(detect("2026-11-26T18:00:00.123456Z DEBUG api: detail"), LogLevel::Debug);
+  EXPECT_EQ(detect("2026-11-26T18:00:00.123456Z TRACE api: noise"), LogLevel::Trace);
+  EXPECT_EQ(detect("2026-11-26T18:00:00.123456Z error api: lower case"), LogLevel::Error);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z\tWarning tab separated"), LogLevel::Warn);
+  EXPECT_EQ(detect("2026-11-26T18:00:00.123456Z ERROR"), LogLevel::Error);  // Ends after level.
+}
+
+TEST(DetectLogLevel, PlainFormatWithAnsiColours) {
+  EXPECT_EQ(detect("\x1b[2m2026-11-26T18:00:00.123456Z\x1b[0m \x1b[31mERROR\x1b[0m \x1b[2mapi\x1b[0m: x"),
+            LogLevel::Error);
+  EXPECT_EQ(detect("2026-11-26T18:00:00.123456Z \x1b[33m WARN\x1b[0m api: x"), LogLevel::Warn);
+}
+
+TEST(DetectLogLevel, PlainFormatNeedsATimestampAndALevelToken) {
+  EXPECT_EQ(detect("12345 ERROR no separator in the first token"), LogLevel::Info);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z ERRORS are not a level"), LogLevel::Info);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z api: ERROR later in the line"), LogLevel::Info);
+  EXPECT_EQ(detect("2026-11-26x18 ERROR"), LogLevel::Info);
+}
+
+TEST(DetectLogLevel, Synonyms) {
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z WARNING x"), LogLevel::Warn);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z ERR x"), LogLevel::Error);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z FATAL x"), LogLevel::Error);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z critical x"), LogLevel::Error);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z Panic x"), LogLevel::Error);
+}
+
+TEST(DetectLogLevel, JsonTopLevelLevel) {
+  EXPECT_EQ(detect(R"({"level":"error","msg":"x"})"), LogLevel::Error);
+  EXPECT_EQ(detect(R"({"timestamp":"t","level":"WARN","fields":{"message":"x"}})"), LogLevel::Warn);
+  EXPECT_EQ(detect(R"(  { "level" : "Debug" })"), LogLevel::Debug);
+  EXPECT_EQ(detect(R"({"Level":"trace"})"), LogLevel::Trace);
+  EXPECT_EQ(detect(R"({"level":"fatal"})"), LogLevel::Error);
+  EXPECT_EQ(detect(R"({"level":"warning"})"), LogLevel::Warn);
+  EXPECT_EQ(detect(R"({"msg":"x"})"), LogLevel::Info);
+  EXPECT_EQ(detect(R"({})"), LogLevel::Info);
+}
+
+TEST(DetectLogLevel, JsonNestedOrQuotedLevelDoesNotCount) {
+  EXPECT_EQ(detect(R"({"msg":"level","x":{"level":"error"}})"), LogLevel::Info);
+  EXPECT_EQ(detect(R"({"msg":"\"level\":\"error\""})"), LogLevel::Info);
+  EXPECT_EQ(detect(R"({"arr":[{"level":"error"}],"level":"warn"})"), LogLevel::Warn);
+  EXPECT_EQ(detect(R"({"a":{"b":{"level":"error"}},"msg":"}{"})"), LogLevel::Info);
+  EXPECT_EQ(detect(R"({"span":{"level":"error"},"level":"debug"})"), LogLevel::Debug);
+  // A key "level" whose value is not a string does not count.
+  EXPECT_EQ(detect(R"({"level":50,"msg":"x"})"), LogLevel::Info);
+  EXPECT_EQ(detect(R"({"level":{"name":"error"}})"), LogLevel::Info);
+}
+
+TEST(DetectLogLevel, JsonEscapes) {
+  EXPECT_EQ(detect(R"({"msg":"a \\","level":"error"})"), LogLevel::Error);
+  EXPECT_EQ(detect(R"({"msg":"a \", \"level\": \"error","x":1})"), LogLevel::Info);
+  EXPECT_EQ(detect(R"({"msg":"\\\"","level":"warn"})"), LogLevel::Warn);
+  EXPECT_EQ(detect(R"({"le\u0076el":"error"})"), LogLevel::Info);
+}
+
+TEST(DetectLogLevel, MalformedJsonFallsBackToTextFormats) {
+  EXPECT_EQ(detect(R"({"level":"error")"), LogLevel::Error);  // Level found before the end.
+  EXPECT_EQ(detect(R"({"msg":"unterminated)"), LogLevel::Info);
+  EXPECT_EQ(detect("{not json} level=warn"), LogLevel::Warn);
+  EXPECT_EQ(detect("{"), LogLevel::Info);
+  EXPECT_EQ(detect(R"({"msg":"x\)"), LogLevel::Info);  // Escape at the very end.
+}
+
+TEST(DetectLogLevel, Logfmt) {
+  EXPECT_EQ(detect("time=2026-11-26T18:00:00Z level=warn msg=x"), LogLevel::Warn);
+  EXPECT_EQ(detect("level=ERROR msg=x"), LogLevel::Error);
+  EXPECT_EQ(detect("t=1 lvl=debug"), LogLevel::Debug);
+  EXPECT_EQ(detect("t=1 level=\"error\" msg=\"x\""), LogLevel::Error);
+  EXPECT_EQ(detect("t=1 sublevel=error"), LogLevel::Info);
+  EXPECT_EQ(detect("t=1 level=notice level=error"), LogLevel::Error);
+  EXPECT_EQ(detect("level="), LogLevel::Info);
+  EXPECT_EQ(detect("level=\"error"), LogLevel::Info);
+}
+
+TEST(DetectLogLevel, Bracketed) {
+  EXPECT_EQ(detect("[ERROR] something broke"), LogLevel::Error);
+  EXPECT_EQ(detect("worker 3 [warning] slow"), LogLevel::Warn);
+  EXPECT_EQ(detect("[2026-11-26 18:00:00] [debug] x"), LogLevel::Debug);
+  EXPECT_EQ(detect("[main] [Info] x"), LogLevel::Info);
+  EXPECT_EQ(detect("[ERROR"), LogLevel::Info);
+  EXPECT_EQ(detect("["), LogLevel::Info);
+  EXPECT_EQ(detect("[errors] x"), LogLevel::Info);
+  // The earliest of the text markers wins.
+  EXPECT_EQ(detect("[warn] level=error"), LogLevel::Warn);
+  EXPECT_EQ(detect("level=error [warn]"), LogLevel::Error);
+  // A timestamp without a level token falls through to the text markers.
+  EXPECT_EQ(detect("2026-11-26 18:00:00 [ERROR] x"), LogLevel::Error);
+}
+
+TEST(DetectLogLevel, InfoWhenNothingMatches) {
+  EXPECT_EQ(detect(""), LogLevel::Info);
+  EXPECT_EQ(detect("   "), LogLevel::Info);
+  EXPECT_EQ(detect("hello world"), LogLevel::Info);
+  EXPECT_EQ(detect("ERROR at the start is not a documented format"), LogLevel::Info);
+  EXPECT_EQ(detect(std::string_view("\0\0\0", 3)), LogLevel::Info);
+}
+
+// Each input is copied into a heap block of exactly its size, so ASan catches any read past the
+// end of the view.
+TEST(DetectLogLevel, NeverReadsPastTheEnd) {
+  const char* inputs[] = {
+      "2026-11-26T18:00:00Z ERRO", "{\"level\":\"err", "{\"level\"", "{\"level\":", "level=err",
+      "lvl=\"warn",                "[warnin",        "\x1b[",        "\x1b",        "2026-11-26T18:00:00Z \x1b[3",
+      "{\"a\":\"\\",               "{\"a\":[",
+  };
+  for (const char* in : inputs) {
+    std::string_view full(in);
+    for (std::size_t n = 0; n <= full.size(); ++n) {
+      std::unique_ptr<char[]> block(new char[n == 0 ? 1 : n]);
+      for (std::size_t i = 0; i < n; ++i) block[i] = full[i];
+      (void)detect_log_level(std::string_view(block.get(), n));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace modhost
