@@ -135,9 +135,13 @@ class PipeReader {
   // thread or a timer per process: a pidfd in the poll set on Linux (an IOCP-posted wait on
   // Windows). The caller must know the pid is still its child when this is called (e.g. check
   // ChildProcess::try_wait() right after: if it has not exited, the pid could not have been
-  // reused). errc::unsupported where the platform has no such event (then learn of exits
-  // otherwise); an OS error (ESRCH) when the process is already gone. Thread-safe.
-  virtual Result<void> watch_exit(std::uint64_t key, ProcessId pid) = 0;
+  // reused). errc::unsupported where the platform has no such event (the default; then the owner
+  // learns of exits otherwise); an OS error (ESRCH) when the process is already gone. Thread-safe.
+  virtual Result<void> watch_exit(std::uint64_t key, ProcessId pid) {
+    (void)key;
+    (void)pid;
+    return Error(errc::unsupported, "pipe reader: no process exit event on this platform");
+  }
   // Stops reading and closes the pipe of `key` (or drops its exit watch); no on_eof is delivered
   // for it afterwards, except one already in flight on the reader's thread (see the handler).
   // Thread-safe.
