@@ -32,10 +32,13 @@ void read_force_fork_env_once() {
   });
 }
 
-Error spawn_error(const std::string& program, int err, const std::string& detail = {}) {
+// "failed to spawn process: <program>: [<stage>: ]<OS reason>[ (<note>)]", the code unchanged.
+Error spawn_error(const std::string& program, int err, const std::string& stage = {},
+                  const std::string& note = {}) {
   std::string message = "failed to spawn process: " + program + ": ";
-  if (!detail.empty()) message += detail + ": ";
+  if (!stage.empty()) message += stage + ": ";
   message += std::system_category().message(err);
+  if (!note.empty()) message += " (" + note + ")";
   return Error(std::error_code(err, std::system_category()), message);
 }
 
@@ -196,12 +199,13 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   bool use_fork = g_force_fork.load(std::memory_order_relaxed) || needs_fork_path(plan);
   SpawnOutcome outcome = use_fork ? spawn_with_fork(plan) : spawn_with_posix_spawn(plan);
   if (outcome.error != 0) {
-    std::string detail = outcome.stage != nullptr ? outcome.stage : "";
+    std::string note;
     if (outcome.error == EACCES && outcome.stage == nullptr) {
+      // Only looked at after a failure, so the common path pays no extra stat().
       struct stat st;
-      if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) detail = "is a directory";
+      if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) note = "it is a directory";
     }
-    return spawn_error(options.program, outcome.error, detail);
+    return spawn_error(options.program, outcome.error, outcome.stage ? outcome.stage : "", note);
   }
 
   auto native = std::unique_ptr<NativeProcess, NativeProcessDeleter>(new NativeProcess);

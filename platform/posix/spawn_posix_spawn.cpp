@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <string.h>
 
 #include "posix_process.hpp"
 
@@ -74,9 +75,12 @@ SpawnOutcome spawn_with_posix_spawn(const SpawnPlan& plan) noexcept {
   // signals would be reset by exec anyway; the full set is needed for the ones the host ignores
   // (SIGPIPE above all) and costs the same as glibc's own per-signal reset in the child.
   short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+  // The set is filled byte-wise, not with sigfillset(): glibc's sigfillset leaves out its two
+  // internal signals (32, 33), and its spawn helper then sets those to SIG_IGN in the child, where
+  // the ignored disposition survives exec. With every bit set they get SIG_DFL like the rest.
   sigset_t empty, all;
   sigemptyset(&empty);
-  sigfillset(&all);
+  memset(&all, 0xff, sizeof all);
   if (err == 0) err = posix_spawnattr_setsigmask(&attr, &empty);
   if (err == 0) err = posix_spawnattr_setsigdefault(&attr, &all);
   if (err == 0 && plan.new_group) {

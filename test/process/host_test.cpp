@@ -1,0 +1,142 @@
+// The host contract around SIGCHLD: a host handler installed before modhost keeps running, the
+// host's own children are never reaped by modhost, a forked host gets a fresh watcher, and a host
+// that breaks the contract gets errc::host_contract instead of a hang. Tests that need a process
+// where modhost has not installed its handler yet run as "threadsafe" death tests, which re-exec
+// this binary.
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+
+#include "process_test_util.hpp"
+
+namespace modhost::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::atomic<int> g_host_siginfo_calls{0};
+std::atomic<int> g_host_plain_calls{0};
+
+extern "C" void host_siginfo_handler(int, siginfo_t* info, void*) {
+  if (info != nullptr && info->si_signo == SIGCHLD) ++g_host_siginfo_calls;
+}
+extern "C" void host_plain_handler(int) { ++g_host_plain_calls; }
+
+class HostContract : public ::testing::Test {
+ protected:
+  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
+};
+
+// Runs `body` in a fresh process (a re-exec of this binary); it passes when body returns 0.
+#define MODHOST_IN_FRESH_PROCESS(body) EXPECT_EXIT(::_exit((body)()), ::testing::ExitedWithCode(0), "")
+
+TEST_F(HostContract, EarlierSiginfoHandlerStillRuns) {
+  MODHOST_IN_FRESH_PROCESS([] {
+    struct sigaction sa {};
+    sa.sa_sigaction = host_siginfo_handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    ::sigaction(SIGCHLD, &sa, nullptr);
+    auto c = ChildProcess::spawn(child({"exit", "0"}));
+    if (!c || !c->wait()) return 1;
+    return g_host_siginfo_calls.load() > 0 ? 0 : 2;
+  });
+}
+
+TEST_F(HostContract, EarlierPlainHandlerStillRuns) {
+  MODHOST_IN_FRESH_PROCESS([] {
+    struct sigaction sa {};
+    sa.sa_handler = host_plain_handler;
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGCHLD, &sa, nullptr);
+    auto c = ChildProcess::spawn(child({"exit", "0"}));
+    if (!c || !c->wait()) return 1;
+    return g_host_plain_calls.load() > 0 ? 0 : 2;
+  });
+}
+
+TEST_F(HostContract, SigIgnAfterwardsIsReported) {
+  MODHOST_IN_FRESH_PROCESS([] {
+    auto c = ChildProcess::spawn(child({"sleep", "1000"}));
+    if (!c) return 1;
+    ::signal(SIGCHLD, SIG_IGN);
+    auto again = ChildProcess::spawn(child({"exit", "0"}));
+    if (again || again.error().code() != make_error_code(errc::host_contract)) return 2;
+    (void)c->kill();
+    auto w = c->wait_for(50ms);
+    if (w || w.error().code() != make_error_code(errc::host_contract)) return 3;
+    return 0;
+  });
+}
+
+TEST_F(HostContract, ReplacedHandlerIsReportedAndDestructorStillReaps) {
+  MODHOST_IN_FRESH_PROCESS([] {
+    auto c = ChildProcess::spawn(child({"sleep", "1000"}));
+    if (!c) return 1;
+    pid_t pid = static_cast<pid_t>(c->pid());
+    struct sigaction sa {};
+    sa.sa_handler = host_plain_handler;
+    ::sigaction(SIGCHLD, &sa, nullptr);
+    auto w = c->wait_for(50ms);
+    if (w || w.error().code() != make_error_code(errc::host_contract)) return 2;
+    c = ChildProcess();  // Kills; the wait fails after a quiet second; reaps directly.
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG) != -1) return 3;
+    return 0;
+  });
+}
+
+TEST(HostChildren, HostsOwnChildIsNotReapedByModhost) {
+  int gate[2];
+  ASSERT_EQ(::pipe(gate), 0);
+  pid_t own = ::fork();
+  ASSERT_GE(own, 0);
+  if (own == 0) {
+    char c;
+    ::close(gate[1]);
+    while (::read(gate[0], &c, 1) < 0) {
+    }
+    ::_exit(42);
+  }
+  ::close(gate[0]);
+  auto first = ChildProcess::spawn(child({"sleep", "1000"}));
+  ASSERT_TRUE(first);
+  ::close(gate[1]);  // The host's child exits now, while modhost watches its own.
+  // Several SIGCHLDs and watcher scans happen while the host's child is a zombie.
+  for (int i = 0; i < 3; ++i) {
+    auto c = ChildProcess::spawn(child({"exit", "0"}));
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(c->wait());
+  }
+  ASSERT_TRUE(first->stop(5s));
+  int status = 0;
+  ASSERT_EQ(::waitpid(own, &status, 0), own);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 42);
+}
+
+TEST(HostChildren, ForkedHostGetsAFreshWatcher) {
+  auto before = ChildProcess::spawn(child({"sleep", "1000"}));  // The watcher is running.
+  ASSERT_TRUE(before);
+  pid_t forked = ::fork();
+  ASSERT_GE(forked, 0);
+  if (forked == 0) {
+    // Only this thread exists here. The inherited `before` is not ours to touch.
+    auto c = ChildProcess::spawn(child({"exit", "7"}));
+    if (!c) ::_exit(1);
+    auto st = c->wait_for(10s);
+    if (!st || !st->has_value() || **st != ExitStatus::exited(7)) ::_exit(2);
+    before->take_stdout();
+    ::_exit(0);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(forked, &status, 0), forked);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_TRUE(before->stop(5s));
+}
+
+}  // namespace
+}  // namespace modhost::test

@@ -1,0 +1,107 @@
+#pragma once
+// Shared helpers of the process tests: the helper child's path, option builders, pipe reading,
+// and counting the test process's open fds and children (through /proc on Linux).
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "modhost/child_process.hpp"
+#include "platform.hpp"
+
+#if !defined(_WIN32)
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <unistd.h>
+#endif
+
+namespace modhost::test {
+
+inline const char* const kChild = MODHOST_TEST_CHILD;
+
+// Options that run the helper child in `mode` with `args`; stdout piped, stderr inherited.
+inline SpawnOptions child(std::vector<std::string> args) {
+  SpawnOptions o;
+  o.program = kChild;
+  o.args = std::move(args);
+  o.stdout_mode = Stdio::Pipe;
+  return o;
+}
+
+// Every test of a suite deriving from this runs twice: once with posix_spawn, once with the
+// fork/execve fallback forced.
+class SpawnPaths : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { detail::set_spawn_fallback_for_testing(GetParam()); }
+  void TearDown() override { detail::set_spawn_fallback_for_testing(false); }
+};
+
+inline std::string path_name(const ::testing::TestParamInfo<bool>& info) {
+  return info.param ? "fork" : "posix_spawn";
+}
+
+#if !defined(_WIN32)
+// Blocks (poll, no sleeping) until `pipe` has a whole line or EOF; returns it without '\n'.
+inline std::string read_line(Pipe& pipe) {
+  std::string line;
+  int fd = static_cast<int>(pipe.native());
+  for (;;) {
+    char c;
+    ssize_t n = ::read(fd, &c, 1);
+    if (n == 1) {
+      if (c == '\n') return line;
+      line.push_back(c);
+    } else if (n == 0) {
+      return line;
+    } else if (errno == EAGAIN) {
+      struct pollfd p{fd, POLLIN, 0};
+      ::poll(&p, 1, 10000);
+    } else if (errno != EINTR) {
+      return line;
+    }
+  }
+}
+
+// The number of open fds of this process.
+inline int count_open_fds() {
+  int n = 0;
+  DIR* d = ::opendir("/proc/self/fd");
+  while (struct dirent* e = ::readdir(d)) {
+    if (e->d_name[0] != '.') ++n;
+  }
+  ::closedir(d);
+  return n - 1;  // The directory's own fd.
+}
+
+// The processes (zombies included) whose parent is this process, from /proc/<pid>/stat.
+inline std::vector<int> list_children() {
+  std::vector<int> out;
+  int self = ::getpid();
+  DIR* d = ::opendir("/proc");
+  while (struct dirent* e = ::readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::string path = std::string("/proc/") + e->d_name + "/stat";
+    FILE* f = ::fopen(path.c_str(), "r");
+    if (f == nullptr) continue;
+    char buf[1024];
+    size_t n = ::fread(buf, 1, sizeof buf - 1, f);
+    ::fclose(f);
+    buf[n] = '\0';
+    // "pid (comm) state ppid ...": comm may contain spaces and parentheses; the last ')' ends it.
+    char* close = ::strrchr(buf, ')');
+    if (close == nullptr) continue;
+    char state = 0;
+    int ppid = 0;
+    if (::sscanf(close + 1, " %c %d", &state, &ppid) == 2 && ppid == self) {
+      out.push_back(::atoi(e->d_name));
+    }
+  }
+  ::closedir(d);
+  return out;
+}
+#endif
+
+}  // namespace modhost::test
