@@ -84,3 +84,20 @@ bool OutputWriter::broken() const {
 }
 
 }  // namespace modhost::cli
+
+namespace modhost::cli {
+
+bool decide_color(ColorMode mode, bool stdout_is_tty, const char* no_color,
+                  const char* term) noexcept {
+  switch (mode) {
+    case ColorMode::Always: return true;
+    case ColorMode::Never: return false;
+    case ColorMode::Auto: break;
+  }
+  if (!stdout_is_tty) return false;
+  if (no_color != nullptr && *no_color != '\0') return false;
+  if (term != nullptr && std::string_view(term) == "dumb") return false;
+  return true;
+}
+
+}  // namespace modhost::cli

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "options.hpp"
 #include "terminal.hpp"
 #include "modhost/log.hpp"
 
@@ -76,5 +77,14 @@ class OutputWriter {
   mutable std::mutex mutex_;
   bool broken_ = false;
 };
+
+}  // namespace modhost::cli
+
+namespace modhost::cli {
+
+/// Whether to colour: `Always` and `Never` decide alone; `Auto` colours when stdout is a terminal,
+/// `NO_COLOR` is unset or empty (no-color.org) and `TERM` is not `dumb`. `no_color` and `term`
+/// are the variables' values, or nullptr when unset.
+bool decide_color(ColorMode mode, bool stdout_is_tty, const char* no_color, const char* term) noexcept;
 
 }  // namespace modhost::cli

@@ -1,0 +1,78 @@
+#include "commands.hpp"
+
+#include <cstdlib>
+
+#include "config.hpp"
+#include "options.hpp"
+#include "output.hpp"
+#include "run_command.hpp"
+#include "supervisor.hpp"
+#include "terminal.hpp"
+
+namespace modhost::cli {
+
+namespace {
+
+int fail(const std::string& message) {
+  write_stderr("modhost: error: " + message + "\n");
+  return 1;
+}
+
+// foreman drops bad lines silently; these warnings say which line was skipped and why.
+void print_warnings(const ProjectConfig& cfg) {
+  for (const ParseWarning& w : cfg.procfile.warnings) {
+    write_stderr("modhost: warning: " + cfg.procfile_path + ":" + std::to_string(w.line) + ": " +
+                 w.message + "\n");
+  }
+}
+
+int check(const Options& options) {
+  Result<ProjectConfig> cfg = load_project(options);
+  if (!cfg) return fail(cfg.error().message());
+  print_warnings(*cfg);
+  if (!options.formation.counts.empty() || options.formation.all) {
+    Result<std::vector<InstancePlan>> plan =
+        plan_instances(cfg->procfile, options.formation, {}, cfg->base_port);
+    if (!plan) return fail(plan.error().message());
+  }
+  std::string text = "valid procfile detected (" + entry_names(cfg->procfile) + ")\n";
+  return write_stdout(text) == WriteStatus::Ok ? 0 : 1;
+}
+
+int start(const Options& options) {
+  Result<ProjectConfig> cfg = load_project(options);
+  if (!cfg) return fail(cfg.error().message());
+  print_warnings(*cfg);
+  Result<std::vector<InstancePlan>> plan =
+      plan_instances(cfg->procfile, options.formation, options.processes, cfg->base_port);
+  if (!plan) return fail(plan.error().message());
+
+  OutputStyle style;
+  bool tty = stdout_is_terminal();
+  style.color = decide_color(options.color, tty, std::getenv("NO_COLOR"), std::getenv("TERM")) &&
+                enable_terminal_colors();
+  style.timestamps = options.timestamps;
+  style.prefix = options.prefix;
+  std::vector<std::string> labels;
+  for (const auto& p : *plan) labels.push_back(p.label);
+  style.label_width = label_width(labels);
+  OutputWriter out(style, &write_stdout);
+  return run_start(options, *cfg, *plan, out);
+}
+
+}  // namespace
+
+int tool_main(const std::vector<std::string>& args) {
+  Result<Options> options = parse_options(args);
+  if (!options) return fail(options.error().message());
+  switch (options->command) {
+    case Command::Help: return write_stdout(help_text()) == WriteStatus::Ok ? 0 : 1;
+    case Command::Version: return write_stdout(version_text()) == WriteStatus::Ok ? 0 : 1;
+    case Command::Check: return check(*options);
+    case Command::Run: return run_command(*options);
+    case Command::Start: return start(*options);
+  }
+  return 1;
+}
+
+}  // namespace modhost::cli

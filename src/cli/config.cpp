@@ -1,0 +1,121 @@
+#include "config.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include "text.hpp"
+
+namespace modhost::cli {
+
+namespace fs = std::filesystem;
+
+Result<std::string> read_text_file(const std::string& path) {
+  // fopen/errno rather than ifstream: a missing file must say why in the OS's words.
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    int e = errno;
+    std::error_code ec(e, std::generic_category());
+    return Error(ec, "cannot read " + path + ": " + ec.message());
+  }
+  std::string text;
+  char buf[8192];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return Error(errc::invalid_argument, "cannot read " + path + ": read error");
+  return text;
+}
+
+EnvLookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+std::string procfile_path(const Options& options) {
+  if (options.procfile) return *options.procfile;
+  const char* env = std::getenv("PROCFILE");
+  if (env != nullptr && *env != '\0') return env;
+  return "Procfile";
+}
+
+std::string resolve_root(const Options& options, const std::string& procfile) {
+  std::error_code ec;
+  fs::path root = options.root ? fs::path(*options.root) : fs::path(procfile).parent_path();
+  if (root.empty()) root = ".";
+  fs::path absolute = fs::absolute(root, ec);
+  if (ec) return root.string();
+  return absolute.lexically_normal().string();
+}
+
+Result<void> load_env_files(const Options& options, const std::string& root, EnvVars& env,
+                            std::vector<std::string>& used) {
+  std::vector<std::string> files;
+  if (options.env_files) {
+    files = *options.env_files;
+  } else {
+    std::error_code ec;
+    fs::path dflt = fs::path(root) / ".env";
+    if (fs::is_regular_file(dflt, ec)) files.push_back(dflt.string());
+  }
+  EnvLookup inherited = process_environment();
+  for (const auto& file : files) {
+    Result<std::string> text = read_text_file(file);
+    if (!text) return text.error();
+    Result<void> parsed = parse_dotenv(*text, file, env, inherited);
+    if (!parsed) return parsed.error();
+    used.push_back(file);
+  }
+  return ok_result();
+}
+
+Result<ProjectConfig> load_project(const Options& options) {
+  ProjectConfig cfg;
+  cfg.procfile_path = procfile_path(options);
+  Result<std::string> text = read_text_file(cfg.procfile_path);
+  if (!text) return text.error();
+  Result<Procfile> procfile = parse_procfile(*text);
+  if (!procfile) return procfile.error().with_context(cfg.procfile_path);
+  cfg.procfile = std::move(*procfile);
+  if (cfg.procfile.entries.empty()) {
+    return Error(errc::invalid_argument, cfg.procfile_path + ": no processes defined");
+  }
+  cfg.root = resolve_root(options, cfg.procfile_path);
+  std::error_code ec;
+  if (!fs::is_directory(cfg.root, ec)) {
+    return Error(errc::invalid_argument, "root " + cfg.root + " is not a directory");
+  }
+  Result<void> env = load_env_files(options, cfg.root, cfg.env, cfg.env_files);
+  if (!env) return env.error();
+
+  if (options.port) {
+    cfg.base_port = *options.port;
+  } else {
+    std::optional<std::string> port_text;
+    std::string source;
+    if (const std::string* v = cfg.env.find("PORT")) {
+      port_text = *v;
+      source = "PORT in the .env file";
+    } else if (const char* e = std::getenv("PORT")) {
+      port_text = e;
+      source = "$PORT";
+    }
+    if (port_text && !port_text->empty()) {
+      int port = 0;
+      if (!parse_non_negative_int(trim(*port_text), port) || port < 1 || port > 65535) {
+        return Error(errc::invalid_argument,
+                     source + " is \"" + *port_text + "\", not a port number (use -p to override)");
+      }
+      cfg.base_port = port;
+    }
+  }
+  return cfg;
+}
+
+}  // namespace modhost::cli

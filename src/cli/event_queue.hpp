@@ -1,0 +1,59 @@
+#pragma once
+// The queue through which the signal thread, the backend's threads and the output writer tell the
+// tool's main thread what happened; the main thread alone decides what to do about it.
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <utility>
+
+#include "signals.hpp"
+#include "modhost/local_backend.hpp"
+
+namespace modhost::cli {
+
+/// Something the main loop reacts to.
+struct RunEvent {
+  /// What happened.
+  enum class Kind {
+    SignalCaught,   ///< `signal` arrived.
+    InstanceEnded,  ///< `status` is the final status of an instance.
+    OutputBroken,   ///< Writing to stdout failed (the reader went away).
+    StopDone,       ///< The backend's shutdown returned: every process is gone.
+  };
+  /// Which of the kinds.
+  Kind kind = Kind::StopDone;
+  /// For SignalCaught.
+  SignalEvent signal;
+  /// For InstanceEnded.
+  InstanceStatus status;
+};
+
+/// An unbounded multi-producer, single-consumer queue; `pop` blocks on a condition variable.
+class EventQueue {
+ public:
+  /// Adds an event and wakes the consumer. Thread-safe; never blocks for long.
+  void push(RunEvent event) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      events_.push_back(std::move(event));
+    }
+    cv_.notify_one();
+  }
+
+  /// Removes the oldest event, waiting for one if there is none.
+  RunEvent pop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait(lock, [this] { return !events_.empty(); });
+    RunEvent e = std::move(events_.front());
+    events_.pop_front();
+    return e;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<RunEvent> events_;
+};
+
+}  // namespace modhost::cli

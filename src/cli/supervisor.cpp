@@ -1,0 +1,245 @@
+#include "supervisor.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "event_queue.hpp"
+#include "shell.hpp"
+#include "signals.hpp"
+#include "summary.hpp"
+#include "modhost/local_backend.hpp"
+
+namespace modhost::cli {
+
+namespace {
+
+bool starts_with(std::string_view text, std::string_view prefix) noexcept {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+// One `start` run. The main thread owns the decisions (when to stop, the exit code); the other
+// threads (signals, the backend's poll and stop threads, the output writer) only report events
+// through the queue and print lines.
+class StartRun {
+ public:
+  StartRun(const Options& options, const ProjectConfig& config,
+           const std::vector<InstancePlan>& plan, OutputWriter& out)
+      : options_(options), config_(config), plan_(plan), out_(out) {
+    for (const auto& p : plan_) color_of_[p.label] = static_cast<int>(p.entry_index);
+  }
+
+  int run() {
+    out_.set_on_broken([this] { queue_.push({RunEvent::Kind::OutputBroken, {}, {}}); });
+    auto watcher = SignalWatcher::start(
+        [this](const SignalEvent& e) { queue_.push({RunEvent::Kind::SignalCaught, e, {}}); });
+    if (!watcher) {
+      write_stderr("modhost: error: " + watcher.error().message() + "\n");
+      return 1;
+    }
+
+    LocalBackendOptions bo;
+    bo.sink = [this](const LogRecord& r) { on_record(r); };
+    bo.shutdown_grace = options_.timeout;
+    bo.partial_line_timeout = std::chrono::milliseconds(100);
+    bo.on_exit = [this](const InstanceStatus& s) { on_exit(s); };
+    backend_ = std::make_unique<LocalProcessBackend>(token_, std::move(bo));
+
+    for (const InstancePlan& p : plan_) {
+      if (!spawn(p)) break;
+    }
+    while (true) {
+      RunEvent e = queue_.pop();
+      if (e.kind == RunEvent::Kind::StopDone) break;
+      handle(e);
+    }
+    if (stopper_.joinable()) stopper_.join();
+    backend_.reset();
+    print_summary();
+    return exit_code_.value_or(0);
+  }
+
+ private:
+  bool spawn(const InstancePlan& p) {
+    ShellCommand shell = shell_command(p.command);
+    OopModuleConfig cfg(p.label, BackendKind::LocalProcess);
+    cfg.binary = shell.program;
+    cfg.args = shell.args;
+    for (const auto& kv : config_.env.items()) cfg.env.push_back(kv);
+    // The instance's own values win over the .env files, as in foreman.
+    cfg.env.emplace_back("PORT", std::to_string(p.port));
+    cfg.env.emplace_back("PS", p.label);
+    cfg.working_directory = config_.root;
+    Result<InstanceHandle> handle = backend_->spawn_instance(cfg);
+    if (!handle) {
+      out_.system("cannot start " + p.label + ": " + handle.error().message(), LogLevel::Error);
+      exit_code_ = 1;
+      begin_stop();
+      return false;
+    }
+    // Normally announced already, from the backend's "spawned" record (see on_record).
+    announce(p.label, handle->pid.value_or(0));
+    return true;
+  }
+
+  void handle(const RunEvent& e) {
+    switch (e.kind) {
+      case RunEvent::Kind::SignalCaught: on_signal(e.signal.signal); break;
+      case RunEvent::Kind::InstanceEnded:
+        if (!stopping_) {
+          exit_code_ = e.status.exit_status ? e.status.exit_status->shell_code() : 1;
+          begin_stop();
+        }
+        break;
+      case RunEvent::Kind::OutputBroken:
+        if (!stopping_) {
+          write_stderr("modhost: stdout is closed, stopping all processes\n");
+          exit_code_ = kBrokenOutputExitCode;
+          begin_stop();
+        }
+        break;
+      case RunEvent::Kind::StopDone: break;
+    }
+  }
+
+  void on_signal(Signal sig) {
+    if (sig == Signal::User1 || sig == Signal::User2) {
+      int sent = 0;
+      for (const InstanceStatus& s : backend_->statuses()) {
+        if (s.state == InstanceState::Running && s.handle.pid && signal_group(*s.handle.pid, sig)) {
+          ++sent;
+        }
+      }
+      out_.system(std::string(signal_name(sig)) + " forwarded to " + std::to_string(sent) +
+                  (sent == 1 ? " process" : " processes"));
+      return;
+    }
+    if (!stopping_) {
+      out_.system(std::string(signal_name(sig)) + " received");
+      exit_code_ = signal_exit_code(sig);
+      begin_stop();
+      return;
+    }
+    if (!forced_.exchange(true)) {
+      out_.system(std::string(signal_name(sig)) + " received again, killing all processes now",
+                  LogLevel::Warn);
+      // The backend has no "kill now"; its instances not yet reaped still own their process
+      // groups, so signalling those groups cannot hit a reused id.
+      for (const InstanceStatus& s : backend_->statuses()) {
+        if (s.state != InstanceState::Exited && s.handle.pid) (void)kill_group(*s.handle.pid);
+      }
+    }
+  }
+
+  void begin_stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    stop_begun_.store(true);
+    out_.system("sending SIGTERM to all processes (killing them after " +
+                format_seconds(options_.timeout) + ")");
+    // shutdown() blocks for up to the grace period; the main loop must stay free to see a second
+    // Ctrl-C, so it runs here.
+    stopper_ = std::thread([this] {
+      backend_->shutdown();
+      queue_.push({RunEvent::Kind::StopDone, {}, {}});
+    });
+  }
+
+  void announce(const std::string& label, ProcessId pid) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!announced_.insert(label).second) return;
+    }
+    out_.system(label + " started with pid " + std::to_string(pid));
+  }
+
+  // Runs on the backend's threads, one call at a time.
+  void on_record(const LogRecord& r) {
+    if (!r.is_supervisor()) {
+      auto it = color_of_.find(std::string(r.module));
+      out_.line(r.timestamp, r.module, it == color_of_.end() ? kSystemColor : it->second, r.level,
+                r.line);
+      return;
+    }
+    // The backend's own lifecycle records are replaced by the tool's shorter lines; the start is
+    // taken from its "spawned ... (pid N)" record because that one precedes the first output line.
+    std::string_view text = r.line;
+    if (starts_with(text, "spawned ")) {
+      std::size_t at = text.rfind("(pid ");
+      long long pid = at == std::string_view::npos ? 0 : std::atoll(std::string(text.substr(at + 5)).c_str());
+      announce(std::string(r.module), static_cast<ProcessId>(pid));
+      return;
+    }
+    if (r.level == LogLevel::Debug || r.level == LogLevel::Trace) return;
+    if (starts_with(text, "exited: ") || starts_with(text, "stopped: ") ||
+        starts_with(text, "shutting down ")) {
+      return;
+    }
+    std::string line = r.module.empty() ? std::string(text)
+                                        : std::string(r.module) + ": " + std::string(text);
+    out_.line(r.timestamp, kSystemLabel, kSystemColor, r.level, line);
+  }
+
+  // Runs on the backend's poll or stop thread, after the instance's last lines were delivered.
+  void on_exit(const InstanceStatus& s) {
+    InstanceEnd end = classify_end(s, stop_begun_.load(), forced_.load());
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ends_.push_back(end);
+    }
+    bool bad = end.kind == EndKind::Killed || end.kind == EndKind::KilledAtOnce ||
+               (end.kind == EndKind::ExitedByItself && !end.status.success());
+    out_.system(end.label + " " + describe_end(end, options_.timeout),
+                bad ? LogLevel::Warn : LogLevel::Info);
+    queue_.push({RunEvent::Kind::InstanceEnded, {}, s});
+  }
+
+  void print_summary() {
+    std::vector<InstanceEnd> ends;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      ends = ends_;
+    }
+    for (const std::string& line : summary_lines(ends, options_.timeout)) {
+      if (out_.broken()) {
+        write_stderr("modhost: " + line + "\n");
+      } else {
+        out_.system(line);
+      }
+    }
+  }
+
+  const Options& options_;
+  const ProjectConfig& config_;
+  const std::vector<InstancePlan>& plan_;
+  OutputWriter& out_;
+  std::unordered_map<std::string, int> color_of_;  // read-only once the run starts
+
+  EventQueue queue_;
+  CancellationToken token_;
+  std::unique_ptr<LocalProcessBackend> backend_;
+  std::thread stopper_;
+  bool stopping_ = false;              // main thread only
+  std::optional<int> exit_code_;       // main thread only; the first reason to stop decides it
+  std::atomic<bool> stop_begun_{false};  // stopping_, for the backend's threads
+  std::atomic<bool> forced_{false};
+
+  std::mutex mutex_;  // guards announced_ and ends_
+  std::set<std::string> announced_;
+  std::vector<InstanceEnd> ends_;
+};
+
+}  // namespace
+
+int run_start(const Options& options, const ProjectConfig& config,
+              const std::vector<InstancePlan>& plan, OutputWriter& out) {
+  return StartRun(options, config, plan, out).run();
+}
+
+}  // namespace modhost::cli
