@@ -23,8 +23,9 @@ struct ShellCommand {
 ShellCommand shell_command(const std::string& command);
 
 /// True when `command` is one simple command that `exec` can prefix without changing its meaning:
-/// no `;`, `&`, `|`, parentheses, backquotes, `$(`, newline, no leading `NAME=value` assignment
-/// and no leading shell keyword or builtin that `exec` cannot run (`if`, `cd`, `exec`...).
+/// outside quotes no `;`, `&`, `|`, parentheses, backquotes or newline; balanced quotes; no
+/// leading `NAME=value` assignment and no leading shell keyword or builtin that `exec` cannot run
+/// (`if`, `{`, `cd`, `exec`...).
 bool is_simple_shell_command(std::string_view command) noexcept;
 
 }  // namespace modhost::cli
