@@ -1,0 +1,440 @@
+// LocalProcessBackend with real processes (the helper child and the W3 line writer): the Rust
+// backend's behaviour kept, instance state and exits, stops and shutdown, lines not lost.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "backend_test_util.hpp"
+
+namespace modhost::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(LocalBackend, spawn_rejects_non_local_backend) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  OopModuleConfig cfg("m", BackendKind::K8s);
+  cfg.binary = child_path();
+  auto r = backend.spawn_instance(cfg);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("can only spawn LocalProcess"), std::string::npos);
+}
+
+TEST(LocalBackend, spawn_requires_executable_path) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto r = backend.spawn_instance(OopModuleConfig("m", BackendKind::LocalProcess));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("executable_path must be set"), std::string::npos);
+}
+
+TEST(LocalBackend, spawn_failure_names_binary_and_reason) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  OopModuleConfig cfg("m", BackendKind::LocalProcess);
+  cfg.binary = "/no/such/modhost-binary";
+  auto r = backend.spawn_instance(cfg);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message().rfind("failed to spawn process: /no/such/modhost-binary: ", 0), 0u)
+      << r.error().message();
+}
+
+TEST(LocalBackend, spawn_forwards_stdout_and_stderr_with_context) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto h = backend.spawn_instance(child_config("api", {"lines", "10", "16", "2"}));
+  ASSERT_TRUE(h.ok()) << h.error().message();
+  ASSERT_TRUE(rec.wait_exits(1));
+  auto lines = rec.lines_of(h->instance_id);
+  ASSERT_EQ(lines.size(), 10u);
+  int out = 0, err = 0;
+  for (const auto& l : lines) {
+    EXPECT_EQ(l.module, "api");
+    EXPECT_EQ(l.line.size(), 16u);
+    (*l.stream == StreamKind::Stdout ? out : err)++;
+  }
+  EXPECT_EQ(out, 5);
+  EXPECT_EQ(err, 5);
+  bool spawned = false;
+  for (const auto& r : rec.records()) {
+    if (!r.stream && r.line.find("spawned") == 0 &&
+        r.line.find("pid " + std::to_string(*h->pid)) != std::string::npos) {
+      spawned = r.id == h->instance_id && r.module == "api";
+    }
+  }
+  EXPECT_TRUE(spawned);
+}
+
+TEST(LocalBackend, level_is_detected_from_the_text) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto h = backend.spawn_instance(child_config("m", {"lines", "3", "64"}));
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(rec.wait_exits(1));
+  OopModuleConfig cfg("m", BackendKind::LocalProcess);
+  cfg.binary = line_writer_path();
+  cfg.args = {"10", "64"};
+  auto w = backend.spawn_instance(cfg);
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE(rec.wait_exits(2));
+  auto lines = rec.lines_of(w->instance_id);
+  ASSERT_EQ(lines.size(), 10u);
+  for (const auto& l : lines) EXPECT_EQ(l.level, LogLevel::Info);
+}
+
+TEST(LocalBackend, instance_ids_are_v7_and_increasing) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto a = backend.spawn_instance(child_config("m", {"exit", "0"}));
+  auto b = backend.spawn_instance(child_config("m", {"exit", "0"}));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->instance_id.version(), 7);
+  EXPECT_EQ(b->instance_id.version(), 7);
+  EXPECT_TRUE(a->instance_id < b->instance_id);
+  EXPECT_EQ(a->backend, BackendKind::LocalProcess);
+}
+
+TEST(LocalBackend, list_instances_filters_by_module) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto a1 = backend.spawn_instance(child_config("a", {"sleep", "100"}));
+  auto b1 = backend.spawn_instance(child_config("b", {"sleep", "100"}));
+  auto a2 = backend.spawn_instance(child_config("a", {"sleep", "100"}));
+  ASSERT_TRUE(a1.ok() && b1.ok() && a2.ok());
+  auto la = backend.list_instances("a");
+  ASSERT_TRUE(la.ok());
+  ASSERT_EQ(la->size(), 2u);
+  EXPECT_EQ((*la)[0].instance_id, a1->instance_id);  // oldest first
+  EXPECT_EQ((*la)[1].instance_id, a2->instance_id);
+  auto lb = backend.list_instances("b");
+  ASSERT_EQ(lb->size(), 1u);
+  EXPECT_EQ((*lb)[0].instance_id, b1->instance_id);
+  EXPECT_TRUE(backend.list_instances("c")->empty());
+}
+
+TEST(LocalBackend, stop_unknown_instance_is_ok) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  InstanceHandle h;
+  h.module = "ghost";
+  h.instance_id = Uuid::new_v7();
+  EXPECT_TRUE(backend.stop_instance(h).ok());
+  bool debug = false;
+  for (const auto& r : rec.records()) {
+    if (r.level == LogLevel::Debug && r.id == h.instance_id && r.line.find("unknown") != std::string::npos) debug = true;
+  }
+  EXPECT_TRUE(debug);
+}
+
+TEST(LocalBackend, stop_instance_stops_and_forgets_it) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto h = backend.spawn_instance(child_config("m", {"term-line"}));
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(rec.wait_line("ready"));
+  ASSERT_TRUE(backend.stop_instance(*h).ok());
+  EXPECT_FALSE(backend.status(h->instance_id).has_value());
+  EXPECT_TRUE(backend.list_instances("m")->empty());
+  auto exits = rec.exits();
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_EQ(exits[0].state, InstanceState::Exited);
+  EXPECT_FALSE(exits[0].exited_by_itself);
+  ASSERT_TRUE(exits[0].stop_result.has_value());
+  EXPECT_FALSE(exits[0].stop_result->killed);
+  EXPECT_EQ(exits[0].exit_status, ExitStatus::exited(0));
+  // Written in the child's SIGTERM handler, forwarded before stop_instance returned.
+  EXPECT_TRUE(rec.wait([&] { return rec.has_line_locked("got SIGTERM"); }, 0ms));
+  // A second stop of the forgotten instance is the unknown-instance case.
+  EXPECT_TRUE(backend.stop_instance(*h).ok());
+}
+
+TEST(LocalBackend, stop_instance_kills_after_its_grace) {
+  Recorder rec;
+  LocalBackendOptions o = rec.options();
+  o.instance_stop_grace = 300ms;
+  LocalProcessBackend backend(CancellationToken(), o);
+  auto h = backend.spawn_instance(child_config("m", {"ignore-term"}));
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(rec.wait_line("ready"));
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(backend.stop_instance(*h).ok());
+  EXPECT_GE(seconds_since(t0), 0.29);
+  auto exits = rec.exits();
+  ASSERT_EQ(exits.size(), 1u);
+  EXPECT_TRUE(exits[0].stop_result->killed);
+}
+
+TEST(LocalBackend, missing_working_directory_warns_and_uses_current) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto cfg = child_config("m", {"cwd"});
+  cfg.working_directory = "/no/such/dir/for/modhost";
+  auto h = backend.spawn_instance(cfg);
+  ASSERT_TRUE(h.ok()) << h.error().message();
+  ASSERT_TRUE(rec.wait_exits(1));
+  auto lines = rec.lines_of(h->instance_id);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(std::filesystem::path(lines[0].line), std::filesystem::current_path());
+  bool warned = false;
+  for (const auto& r : rec.records()) {
+    if (!r.stream && r.level == LogLevel::Warn && r.line.find("/no/such/dir/for/modhost") != std::string::npos) warned = true;
+  }
+  EXPECT_TRUE(warned);
+}
+
+TEST(LocalBackend, non_directory_working_directory_warns) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto file = std::filesystem::temp_directory_path() / "modhost-backend-not-a-dir";
+  std::ofstream(file.string()) << "x";
+  auto cfg = child_config("m", {"cwd"});
+  cfg.working_directory = file.string();
+  auto h = backend.spawn_instance(cfg);
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(rec.wait_exits(1));
+  EXPECT_EQ(std::filesystem::path(rec.lines_of(h->instance_id).at(0).line), std::filesystem::current_path());
+  std::filesystem::remove(file);
+}
+
+TEST(LocalBackend, working_directory_is_used) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto dir = std::filesystem::canonical(std::filesystem::temp_directory_path());
+  auto cfg = child_config("m", {"cwd"});
+  cfg.working_directory = dir.string();
+  auto h = backend.spawn_instance(cfg);
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(rec.wait_exits(1));
+  EXPECT_EQ(std::filesystem::path(rec.lines_of(h->instance_id).at(0).line), dir);
+}
+
+// Fix 2: an instance that exits by itself is noticed at once, with its status.
+TEST(LocalBackend, exit_by_itself_is_noticed_at_once) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto h = backend.spawn_instance(child_config("m", {"exit", "3"}));
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(rec.wait_exits(1));
+  auto s = backend.status(h->instance_id);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->state, InstanceState::Exited);
+  EXPECT_TRUE(s->exited_by_itself);
+  EXPECT_EQ(s->exit_status, ExitStatus::exited(3));
+  bool record = false;
+  for (const auto& r : rec.records()) {
+    if (!r.stream && r.id == h->instance_id && r.line == "exited: " + ExitStatus::exited(3).to_string()) {
+      record = r.level == LogLevel::Warn;
+    }
+  }
+  EXPECT_TRUE(record);
+  // Still listed until stopped; stopping an exited instance is fine and forgets it.
+  EXPECT_EQ(backend.list_instances("m")->size(), 1u);
+  EXPECT_TRUE(backend.stop_instance(*h).ok());
+  EXPECT_TRUE(backend.list_instances("m")->empty());
+  EXPECT_EQ(rec.exits().size(), 1u);  // on_exit once per instance
+}
+
+// Fix 1: shutdown is parallel against one deadline.
+TEST(LocalBackend, shutdown_of_stubborn_children_takes_one_grace_period) {
+  Recorder rec;
+  LocalBackendOptions o = rec.options();
+  o.shutdown_grace = 1000ms;
+  LocalProcessBackend backend(CancellationToken(), o);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(backend.spawn_instance(child_config("m", {"ignore-term"})).ok());
+  ASSERT_TRUE(rec.wait([&] {
+    int n = 0;
+    for (const auto& r : rec.recs_) n += r.line == "ready";
+    return n == 5;
+  }));
+  auto t0 = std::chrono::steady_clock::now();
+  backend.shutdown();
+  double took = seconds_since(t0);
+  EXPECT_GE(took, 0.99);
+  EXPECT_LT(took, 3.0);  // sequential stops would take 5 s
+  auto exits = rec.exits();
+  ASSERT_EQ(exits.size(), 5u);
+  for (const auto& e : exits) EXPECT_TRUE(e.stop_result && e.stop_result->killed);
+  EXPECT_TRUE(backend.statuses().empty());
+  auto again = backend.spawn_instance(child_config("m", {"exit", "0"}));
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code(), make_error_code(errc::cancelled));
+}
+
+// Fix 5: bytes pass through unchanged; the child is not hurt.
+TEST(LocalBackend, invalid_utf8_passes_through) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto h = backend.spawn_instance(child_config("m", {"invalid-utf8"}));
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(rec.wait_exits(1));
+  auto lines = rec.lines_of(h->instance_id);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].line, "\xff\xfe\xc3\x28 bad \x80");
+  EXPECT_EQ(rec.exits()[0].exit_status, ExitStatus::exited(0));
+}
+
+TEST(LocalBackend, last_line_without_newline_arrives) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto h = backend.spawn_instance(child_config("m", {"no-newline"}));
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(rec.wait_exits(1));
+  auto lines = rec.lines_of(h->instance_id);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].line, "partial");
+}
+
+// 100,000 lines written just before exit all arrive, in order per stream, before the exit record.
+TEST(LocalBackend, lines_written_before_exit_all_arrive_in_order) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  OopModuleConfig cfg("w", BackendKind::LocalProcess);
+  cfg.binary = line_writer_path();
+  cfg.args = {"100000", "64"};
+  auto h = backend.spawn_instance(cfg);
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(rec.wait_exits(1));
+  long next_out = 0, next_err = 9, count = 0;
+  bool ordered = true;
+  auto all = rec.records();
+  std::size_t exit_index = 0, last_line_index = 0;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& r = all[i];
+    if (r.id != h->instance_id) continue;
+    if (!r.stream) {
+      if (r.line.rfind("exited", 0) == 0) exit_index = i;
+      continue;
+    }
+    last_line_index = i;
+    ++count;
+    long seq = std::stol(r.line.substr(35, 9));
+    if (*r.stream == StreamKind::Stdout) {
+      if (next_out % 10 == 9) ++next_out;
+      ordered = ordered && seq == next_out;
+      ++next_out;
+    } else {
+      ordered = ordered && seq == next_err;
+      next_err += 10;
+    }
+    EXPECT_EQ(r.line.size(), 63u);
+  }
+  EXPECT_EQ(count, 100000);
+  EXPECT_TRUE(ordered);
+  EXPECT_GT(exit_index, last_line_index);
+}
+
+// A slow sink slows the child through its full pipe; nothing is lost.
+TEST(LocalBackend, slow_sink_applies_backpressure_and_loses_nothing) {
+  Recorder rec;
+  std::atomic<bool> blocked{false};
+  rec.set_hook([&](const LogRecord& r) {
+    if (r.stream && !blocked.exchange(true)) std::this_thread::sleep_for(300ms);  // the slow sink
+  });
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  OopModuleConfig cfg("w", BackendKind::LocalProcess);
+  cfg.binary = line_writer_path();
+  cfg.args = {"20000", "100"};
+  auto h = backend.spawn_instance(cfg);
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(rec.wait_exits(1));
+  EXPECT_EQ(rec.lines_of(h->instance_id).size(), 20000u);
+  EXPECT_EQ(rec.exits()[0].exit_status, ExitStatus::exited(0));
+}
+
+TEST(LocalBackend, token_cancelled_from_inside_the_sink_shuts_down) {
+  Recorder rec;
+  CancellationToken token;
+  rec.set_hook([&](const LogRecord& r) {
+    if (r.line == "ready") token.cancel();  // on the poll thread; must not block it
+  });
+  LocalProcessBackend backend(token, rec.options());
+  auto h = backend.spawn_instance(child_config("m", {"term-line"}));
+  ASSERT_TRUE(h.ok());
+  ASSERT_TRUE(rec.wait_exits(1));
+  EXPECT_TRUE(rec.wait_line("got SIGTERM"));
+  EXPECT_FALSE(rec.exits()[0].stop_result->killed);
+  auto again = backend.spawn_instance(child_config("m", {"exit", "0"}));
+  EXPECT_FALSE(again.ok());
+}
+
+TEST(LocalBackend, already_cancelled_token_refuses_spawns) {
+  Recorder rec;
+  CancellationToken token;
+  token.cancel();
+  LocalProcessBackend backend(token, rec.options());
+  backend.shutdown();
+  EXPECT_FALSE(backend.spawn_instance(child_config("m", {"exit", "0"})).ok());
+}
+
+TEST(LocalBackend, destructor_shuts_down) {
+  Recorder rec;
+  {
+    LocalBackendOptions o = rec.options();
+    o.shutdown_grace = 200ms;
+    LocalProcessBackend backend(CancellationToken(), o);
+    ASSERT_TRUE(backend.spawn_instance(child_config("m", {"ignore-term"})).ok());
+    ASSERT_TRUE(backend.spawn_instance(child_config("m", {"term-line"})).ok());
+    ASSERT_TRUE(rec.wait([&] {
+      int n = 0;
+      for (const auto& r : rec.recs_) n += r.line == "ready";
+      return n == 2;
+    }));
+  }
+  EXPECT_EQ(rec.exits().size(), 2u);
+}
+
+TEST(LocalBackend, concurrent_spawn_stop_list_from_eight_threads) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      std::string module = "mod" + std::to_string(t % 3);
+      for (int i = 0; i < 4; ++i) {
+        auto h = backend.spawn_instance(child_config(module, {"sleep", "100"}));
+        if (!h.ok()) { ++failures; continue; }
+        if (!backend.list_instances(module).ok()) ++failures;
+        (void)backend.statuses();
+        if (!backend.status(h->instance_id)) ++failures;
+        if (!backend.stop_instance(*h).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_TRUE(backend.statuses().empty());
+  EXPECT_EQ(rec.exits().size(), 32u);
+}
+
+TEST(LocalBackend, shutdown_while_spawns_are_in_flight) {
+  Recorder rec;
+  LocalProcessBackend backend(CancellationToken(), rec.options());
+  std::atomic<int> spawned{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (;;) {
+        auto h = backend.spawn_instance(child_config("m", {"sleep", "100"}));
+        if (!h.ok()) {
+          EXPECT_EQ(h.error().code(), make_error_code(errc::cancelled));
+          return;
+        }
+        ++spawned;
+      }
+    });
+  }
+  ASSERT_TRUE(rec.wait([&] { return spawned.load() >= 8; }));
+  backend.shutdown();
+  for (auto& th : threads) th.join();
+  EXPECT_TRUE(backend.statuses().empty());
+  EXPECT_EQ(rec.exits().size(), static_cast<std::size_t>(spawned.load()));
+}
+
+}  // namespace
+}  // namespace modhost::test
