@@ -124,11 +124,21 @@ Result<std::wstring> build_batch_command_line(std::wstring_view cmd_exe, std::ws
                    "interpret its double quote, percent sign or line break");
     }
     cmd.push_back(L' ');
-    bool quote = wide->empty();
+    // A trailing backslash is quoted and doubled: batch files commonly hand their arguments on
+    // with %* or "%~1", and a program parsing by the runtime's rules would otherwise read `\"` as
+    // an escaped quote and run the rest of the line into this argument.
+    bool quote = wide->empty() || wide->back() == L'\\';
     for (wchar_t c : *wide) quote = quote || !batch_safe_unquoted(c);
-    if (quote) cmd.push_back(L'"');
+    if (!quote) {
+      cmd.append(*wide);
+      continue;
+    }
+    std::size_t trailing = 0;
+    while (trailing < wide->size() && (*wide)[wide->size() - 1 - trailing] == L'\\') ++trailing;
+    cmd.push_back(L'"');
     cmd.append(*wide);
-    if (quote) cmd.push_back(L'"');
+    cmd.append(trailing, L'\\');
+    cmd.push_back(L'"');
   }
   cmd.push_back(L'"');
   if (cmd.size() > kMaxCmdExeLine) return too_long(cmd.size(), kMaxCmdExeLine, "cmd.exe");

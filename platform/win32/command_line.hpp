@@ -33,8 +33,10 @@ bool is_batch_file(std::wstring_view path);
 // and treats & | < > ^ ( ) as operators outside them. So each argument is quoted when it holds
 // anything but letters, digits and # $ * + - . / : ? @ \ _, and an argument that cmd cannot carry
 // safely is refused with errc::invalid_argument: one with a quote, a percent sign, a carriage
-// return or a line feed (delayed expansion with ! is switched off by /v:OFF). The script path may
-// not hold a quote or a percent sign either. cmd.exe accepts at most 8191 characters.
+// return or a line feed (delayed expansion with ! is switched off by /v:OFF). A quoted argument's
+// trailing backslashes are doubled (as Rust's std does), so a script passing %* on to a program
+// hands it the argument intact; %~1 in the script then sees them doubled. The script path may not
+// hold a quote or a percent sign either. cmd.exe accepts at most 8191 characters.
 Result<std::wstring> build_batch_command_line(std::wstring_view cmd_exe, std::wstring_view script,
                                               const std::vector<std::string>& args);
 

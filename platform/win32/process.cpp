@@ -74,7 +74,11 @@ void release_process(ProcessState& state) noexcept {
   win32::deliver_exit(state, native.process.get());
 }
 
+// Job messages and process handles cannot be taken away by the host, unlike SIGCHLD on POSIX.
 Result<void> check_exit_notification() { return ok_result(); }
+
+// Windows has one spawn path (CreateProcessW); there is no fallback to force.
+bool set_spawn_fallback_for_testing(bool) noexcept { return false; }
 
 Result<void> read_pipes_to_end(Pipe& out, std::string& out_data, Pipe& err, std::string& err_data) {
   // Overlapped reads on both pipes, each with its own event, and one wait on the two events: a

@@ -29,8 +29,13 @@
 
 #if defined(_WIN32)
 #include <direct.h>
+#include <fcntl.h>
 #include <io.h>
 #include <windows.h>
+// After windows.h, whose types it uses.
+#include <shellapi.h>
+
+#include <vector>
 #else
 #include <dirent.h>
 #include <time.h>
@@ -203,9 +208,36 @@ int mode_signals() {
   return 0;
 }
 
+#if defined(_WIN32)
+// The C runtime's argv, environ and getcwd are in the ANSI code page, which cannot hold every
+// character; modhost passes UTF-8 through UTF-16, so the helper reads the UTF-16 originals.
+std::string utf8(const wchar_t* w, int len = -1) {
+  int n = WideCharToMultiByte(CP_UTF8, 0, w, len, nullptr, 0, nullptr, nullptr);
+  std::string out(static_cast<std::size_t>(n > 0 ? n : 0), '\0');
+  if (n > 0) WideCharToMultiByte(CP_UTF8, 0, w, len, out.data(), n, nullptr, nullptr);
+  if (len < 0 && !out.empty()) out.pop_back();  // the NUL that len = -1 counts
+  return out;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
+#if defined(_WIN32)
+  // Binary stdio: text mode would turn every "\n" written into "\r\n".
+  _setmode(0, _O_BINARY);
+  _setmode(1, _O_BINARY);
+  _setmode(2, _O_BINARY);
+  std::vector<std::string> utf8_args;
+  std::vector<char*> utf8_argv;
+  if (LPWSTR* wargv = CommandLineToArgvW(GetCommandLineW(), &argc)) {
+    for (int i = 0; i < argc; ++i) utf8_args.push_back(utf8(wargv[i]));
+    LocalFree(wargv);
+    for (auto& a : utf8_args) utf8_argv.push_back(a.data());
+    utf8_argv.push_back(nullptr);
+    argv = utf8_argv.data();
+  }
+#endif
   if (argc < 2) {
     write_str(2, "usage: modhost_test_child MODE [ARGS...]\n");
     return 2;
@@ -245,7 +277,14 @@ int main(int argc, char** argv) {
   }
   if (mode == "env") {
 #if defined(_WIN32)
-    for (char** e = _environ; e != nullptr && *e != nullptr; ++e) write_all(1, *e, std::strlen(*e) + 1);
+    wchar_t* block = GetEnvironmentStringsW();
+    std::string all;
+    for (const wchar_t* e = block; e != nullptr && *e != L'\0'; e += wcslen(e) + 1) {
+      all += utf8(e);
+      all.push_back('\0');
+    }
+    FreeEnvironmentStringsW(block);
+    write_str(1, all);
 #else
     for (char** e = environ; e != nullptr && *e != nullptr; ++e) write_all(1, *e, std::strlen(*e) + 1);
 #endif
@@ -254,7 +293,9 @@ int main(int argc, char** argv) {
   if (mode == "cwd") {
     char buf[4096];
 #if defined(_WIN32)
-    if (_getcwd(buf, sizeof buf) == nullptr) return 5;
+    wchar_t wbuf[4096];
+    if (_wgetcwd(wbuf, 4096) == nullptr) return 5;
+    std::snprintf(buf, sizeof buf, "%s", utf8(wbuf).c_str());
 #else
     if (::getcwd(buf, sizeof buf) == nullptr) return 5;
 #endif

@@ -1,0 +1,253 @@
+// Win32 only: what the Windows process half does beyond the shared suites: the environment block,
+// exec failures with the Windows error text and no handle leak, job objects (the whole tree goes,
+// no 64-handle limit), the graceful stop where a console is shared, and its fallback elsewhere.
+#ifdef _WIN32
+
+#include <gtest/gtest.h>
+#include <windows.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "../../platform/win32/environment_block.hpp"
+#include "modhost/child_process.hpp"
+#include "platform.hpp"
+
+namespace modhost::detail::win32 {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool running_under_wine() {
+  HMODULE ntdll = GetModuleHandleW(L"ntdll.dll");
+  return ntdll != nullptr && GetProcAddress(ntdll, "wine_get_version") != nullptr;
+}
+
+SpawnOptions child(std::vector<std::string> args) {
+  SpawnOptions o;
+  o.program = MODHOST_TEST_CHILD;
+  o.args = std::move(args);
+  o.stdout_mode = Stdio::Pipe;
+  return o;
+}
+
+// The number of open handles of this process: GetProcessHandleCount where it works, else (Wine 8
+// does not implement it) a probe of every handle value up to 64K with GetHandleInformation.
+DWORD handle_count() {
+  DWORD n = 0;
+  if (GetProcessHandleCount(GetCurrentProcess(), &n) && n != 0) return n;
+  for (std::uintptr_t v = 4; v < 65536; v += 4) {
+    DWORD flags = 0;
+    if (GetHandleInformation(reinterpret_cast<HANDLE>(v), &flags)) ++n;
+  }
+  return n;
+}
+
+TEST(Win32Environment, BlockIsSortedCaseInsensitivelyAndDoubleNulTerminated) {
+  auto block = make_environment_block({"b=2", "A=1", "=C:=C:\\x", "a_z=3", "C=\xc3\xbc"});
+  ASSERT_TRUE(block) << block.error().message();
+  const std::wstring want = std::wstring(L"=C:=C:\\x") + L'\0' + L"A=1" + L'\0' + L"a_z=3" +
+                            L'\0' + L"b=2" + L'\0' + L"C=\u00fc" + L'\0' + L'\0';
+  EXPECT_EQ(*block, want);
+  auto empty = make_environment_block({});
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(*empty, std::wstring(2, L'\0'));
+  auto bad = make_environment_block({"K=\xff"});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("environment variable K is not valid UTF-8"),
+            std::string::npos);
+}
+
+TEST(Win32Environment, KeysAreCaseInsensitiveAndNonAsciiValuesArrive) {
+  SpawnOptions o = child({"env"});
+  o.env = {{"Modhost_Case", "1"}, {"MODHOST_CASE", "2"}, {"MODHOST_U", "\xc3\xbc\xe2\x82\xac"}};
+  auto c = ChildProcess::spawn(o);
+  ASSERT_TRUE(c) << c.error().message();
+  auto out = c->output();
+  ASSERT_TRUE(out);
+  const std::string& env = out->stdout_data;
+  EXPECT_NE(env.find(std::string("MODHOST_CASE=2") + '\0'), std::string::npos);
+  EXPECT_EQ(env.find("Modhost_Case="), std::string::npos);
+  EXPECT_NE(env.find(std::string("MODHOST_U=\xc3\xbc\xe2\x82\xac") + '\0'), std::string::npos);
+}
+
+TEST(Win32Spawn, NotFoundNamesTheProgramWithTheWindowsText) {
+  SpawnOptions o = child({});
+  o.program = "C:\\no\\such\\program.exe";
+  auto c = ChildProcess::spawn(o);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code(), std::error_code(ERROR_FILE_NOT_FOUND, std::system_category()));
+  const std::string& m = c.error().message();
+  EXPECT_EQ(m.rfind("failed to spawn process: C:\\no\\such\\program.exe: ", 0), 0u) << m;
+  EXPECT_GT(m.size(), std::string("failed to spawn process: C:\\no\\such\\program.exe: ").size());
+  o.program = "modhost-no-such-program";
+  c = ChildProcess::spawn(o);
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message().find("modhost-no-such-program"), std::string::npos);
+}
+
+TEST(Win32Spawn, NotAnExecutableIsAnError) {
+  wchar_t dir[MAX_PATH];
+  ASSERT_GT(GetTempPathW(MAX_PATH, dir), 0u);
+  char path[MAX_PATH + 64];
+  std::snprintf(path, sizeof path, "%lsmodhost_not_exe_%lu.exe", dir,
+                static_cast<unsigned long>(GetCurrentProcessId()));
+  FILE* f = std::fopen(path, "wb");
+  ASSERT_NE(f, nullptr);
+  std::fputs("this is not a program\n", f);
+  std::fclose(f);
+  SpawnOptions o = child({});
+  o.program = path;
+  auto c = ChildProcess::spawn(o);
+  std::remove(path);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code().category(), std::system_category());
+  EXPECT_NE(c.error().message().find(std::string("failed to spawn process: ") + path),
+            std::string::npos);
+}
+
+TEST(Win32Spawn, FailuresLeakNoHandle) {
+  // Warm up what is created once per process (the exit watcher's port and thread).
+  {
+    auto c = ChildProcess::spawn(child({"exit", "0"}));
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(c->wait());
+  }
+  const DWORD before = handle_count();
+  ASSERT_GT(before, 0u);
+  for (int i = 0; i < 10; ++i) {
+    SpawnOptions o = child({});
+    o.stderr_mode = Stdio::Pipe;
+    o.stdin_mode = Stdio::Pipe;
+    o.program = "C:\\no\\such\\program.exe";
+    EXPECT_FALSE(ChildProcess::spawn(o));
+    o.program = MODHOST_TEST_CHILD;
+    o.working_directory = "C:\\no\\such\\directory";
+    EXPECT_FALSE(ChildProcess::spawn(o));
+  }
+  for (int i = 0; i < 5; ++i) {
+    auto c = ChildProcess::spawn(child({"lines", "3", "10"}));
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(c->output());
+  }
+  EXPECT_EQ(handle_count(), before);
+}
+
+TEST(Win32Spawn, ExitCodesArrive) {
+  auto c = ChildProcess::spawn(child({"exit", "7"}));
+  ASSERT_TRUE(c);
+  auto status = c->wait();
+  ASSERT_TRUE(status);
+  EXPECT_EQ(*status, ExitStatus::exited(7));
+}
+
+// More children at once than WaitForMultipleObjects could watch: every exit still arrives, through
+// the one job completion port.
+TEST(Win32Spawn, MoreThan64ChildrenAtOnce) {
+  constexpr int kChildren = 70;
+  std::vector<ChildProcess> children;
+  for (int i = 0; i < kChildren; ++i) {
+    SpawnOptions o = child({"exit", std::to_string(i % 50)});
+    o.stdout_mode = Stdio::Null;
+    auto c = ChildProcess::spawn(o);
+    ASSERT_TRUE(c) << c.error().message();
+    children.push_back(std::move(*c));
+  }
+  for (int i = 0; i < kChildren; ++i) {
+    auto s = children[static_cast<std::size_t>(i)].wait_for(60s);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->has_value()) << "child " << i << " never reported its exit";
+    EXPECT_EQ(**s, ExitStatus::exited(i % 50));
+  }
+}
+
+std::string read_first_line(Pipe& pipe) {
+  std::string line;
+  HANDLE h = reinterpret_cast<HANDLE>(pipe.native());
+  OVERLAPPED ov{};
+  ov.hEvent = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+  char c;
+  for (;;) {
+    DWORD got = 0;
+    ResetEvent(ov.hEvent);
+    if (!ReadFile(h, &c, 1, &got, &ov)) {
+      if (GetLastError() != ERROR_IO_PENDING || !GetOverlappedResult(h, &ov, &got, TRUE)) break;
+    }
+    if (got != 1 || c == '\n') break;
+    line.push_back(c);
+  }
+  CloseHandle(ov.hEvent);
+  return line;
+}
+
+TEST(Win32Stop, KillEndsTheWholeTree) {
+  auto c = ChildProcess::spawn(child({"grandchild"}));
+  ASSERT_TRUE(c) << c.error().message();
+  Pipe out = c->take_stdout();
+  const DWORD grandchild = static_cast<DWORD>(std::stoul(read_first_line(out)));
+  HANDLE g = OpenProcess(SYNCHRONIZE, FALSE, grandchild);
+  ASSERT_NE(g, nullptr);
+  EXPECT_EQ(WaitForSingleObject(g, 0), static_cast<DWORD>(WAIT_TIMEOUT));
+  ASSERT_TRUE(c->kill());
+  auto s = c->wait_for(30s);
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->has_value());
+  EXPECT_EQ(WaitForSingleObject(g, 30000), static_cast<DWORD>(WAIT_OBJECT_0));
+  CloseHandle(g);
+}
+
+TEST(Win32Stop, DestructorEndsTheWholeTree) {
+  HANDLE g = nullptr;
+  {
+    auto c = ChildProcess::spawn(child({"grandchild"}));
+    ASSERT_TRUE(c) << c.error().message();
+    Pipe out = c->take_stdout();
+    g = OpenProcess(SYNCHRONIZE, FALSE, static_cast<DWORD>(std::stoul(read_first_line(out))));
+    ASSERT_NE(g, nullptr);
+  }
+  EXPECT_EQ(WaitForSingleObject(g, 30000), static_cast<DWORD>(WAIT_OBJECT_0));
+  CloseHandle(g);
+}
+
+// Where CTRL_BREAK cannot be delivered (no console shared, or Wine), stop() does not wait for a
+// graceful exit that cannot come: it terminates the job and says so.
+TEST(Win32Stop, WithoutCtrlBreakTheJobIsTerminated) {
+  auto c = ChildProcess::spawn(child({"ignore-term"}));
+  ASSERT_TRUE(c) << c.error().message();
+  Pipe out = c->take_stdout();
+  ASSERT_EQ(read_first_line(out), "ready");
+  auto t = c->terminate();
+  if (t) GTEST_SKIP() << "CTRL_BREAK can be delivered here; Win32Stop.CtrlBreakIsGraceful covers it";
+  EXPECT_EQ(t.error().code(), make_error_code(errc::unsupported));
+  auto r = c->stop(10s);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_FALSE(r->graceful_sent);
+  EXPECT_TRUE(r->killed);
+  EXPECT_EQ(r->status, ExitStatus::exited(1));
+}
+
+TEST(Win32Stop, CtrlBreakIsGraceful) {
+  if (running_under_wine()) {
+    GTEST_SKIP() << "Wine 8 does not implement GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT); "
+                    "the fallback is tested by Win32Stop.WithoutCtrlBreakTheJobIsTerminated";
+  }
+  if (GetConsoleCP() == 0) GTEST_SKIP() << "this test process has no console to share";
+  auto c = ChildProcess::spawn(child({"term-line"}));
+  ASSERT_TRUE(c) << c.error().message();
+  Pipe out = c->take_stdout();
+  ASSERT_EQ(read_first_line(out), "ready");
+  auto r = c->stop(20s);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(r->graceful_sent);
+  EXPECT_FALSE(r->killed);
+  EXPECT_EQ(read_first_line(out), "got SIGTERM");
+  EXPECT_EQ(r->status, ExitStatus::exited(0));
+}
+
+}  // namespace
+}  // namespace modhost::detail::win32
+
+#endif  // _WIN32
