@@ -6,8 +6,10 @@
 // keeps a typical plain line to a few dozen byte comparisons.
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <type_traits>
 
 #include "modhost/log.hpp"
 
@@ -20,39 +22,44 @@ using It = const char*;
 bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
-// Case-insensitive comparison of `n` bytes against a lowercase ASCII word. `c | 0x20` equals a
-// lowercase letter only for that letter in either case, so no other byte can match.
-bool ieq(It p, const char* lower, std::size_t n) noexcept {
-  for (std::size_t i = 0; i < n; ++i) {
-    if ((static_cast<unsigned char>(p[i]) | 0x20) != static_cast<unsigned char>(lower[i])) {
-      return false;
-    }
-  }
-  return true;
+// Case-insensitive comparison of `N` bytes against a lowercase ASCII word, as one integer
+// compare: `byte | 0x20` equals a lowercase letter only for that letter in either case, so no
+// other byte can match. memcpy keeps it free of alignment and endianness assumptions.
+template <std::size_t N>
+bool ieq(It p, const char (&lower)[N + 1]) noexcept {
+  static_assert(N == 3 || N == 4 || N == 5 || N == 7 || N == 8, "no word of this length");
+  using Word = std::conditional_t<(N <= 4), std::uint32_t, std::uint64_t>;
+  Word have = 0;
+  Word want = 0;
+  Word fold = 0;
+  std::memcpy(&have, p, N);
+  std::memcpy(&want, lower, N);
+  std::memset(&fold, 0x20, N);
+  return (have | fold) == want;
 }
 
 // Maps a level name (any case) to its level; false for anything else.
 bool match_level(It p, std::size_t n, LogLevel& out) noexcept {
   switch (n) {
     case 3:
-      if (ieq(p, "err", 3)) return out = LogLevel::Error, true;
+      if (ieq<3>(p, "err")) return out = LogLevel::Error, true;
       return false;
     case 4:
-      if (ieq(p, "info", 4)) return out = LogLevel::Info, true;
-      if (ieq(p, "warn", 4)) return out = LogLevel::Warn, true;
+      if (ieq<4>(p, "info")) return out = LogLevel::Info, true;
+      if (ieq<4>(p, "warn")) return out = LogLevel::Warn, true;
       return false;
     case 5:
-      if (ieq(p, "error", 5)) return out = LogLevel::Error, true;
-      if (ieq(p, "debug", 5)) return out = LogLevel::Debug, true;
-      if (ieq(p, "trace", 5)) return out = LogLevel::Trace, true;
-      if (ieq(p, "fatal", 5)) return out = LogLevel::Error, true;
-      if (ieq(p, "panic", 5)) return out = LogLevel::Error, true;
+      if (ieq<5>(p, "error")) return out = LogLevel::Error, true;
+      if (ieq<5>(p, "debug")) return out = LogLevel::Debug, true;
+      if (ieq<5>(p, "trace")) return out = LogLevel::Trace, true;
+      if (ieq<5>(p, "fatal")) return out = LogLevel::Error, true;
+      if (ieq<5>(p, "panic")) return out = LogLevel::Error, true;
       return false;
     case 7:
-      if (ieq(p, "warning", 7)) return out = LogLevel::Warn, true;
+      if (ieq<7>(p, "warning")) return out = LogLevel::Warn, true;
       return false;
     case 8:
-      if (ieq(p, "critical", 8)) return out = LogLevel::Error, true;
+      if (ieq<8>(p, "critical")) return out = LogLevel::Error, true;
       return false;
     default:
       return false;
@@ -83,12 +90,18 @@ enum class JsonOutcome { Found, NoLevel, Malformed };
 // Moves `p` just past the closing quote of the string whose opening quote was already consumed;
 // false when the string is not terminated. Backslash escapes are skipped as a pair of bytes.
 bool skip_json_string(It& p, It end) noexcept {
-  while (p != end) {
-    char c = *p++;
-    if (c == '"') return true;
-    if (c == '\\') {
-      if (p == end) return false;
-      ++p;
+  It from = p;
+  while (from != end) {
+    auto* quote = static_cast<It>(std::memchr(from, '"', static_cast<std::size_t>(end - from)));
+    if (quote == nullptr) return false;
+    // The quote is escaped when an odd number of backslashes precede it. The count stops at the
+    // previous quote or the string's start, so every byte is looked at a bounded number of times.
+    It b = quote;
+    while (b != p && b[-1] == '\\') --b;
+    from = quote + 1;
+    if ((quote - b) % 2 == 0) {
+      p = from;
+      return true;
     }
   }
   return false;
@@ -122,7 +135,7 @@ JsonOutcome scan_json(It p, It end, LogLevel& out) noexcept {
       p = skip_json_ws(p, end);
       if (p == end || *p != ':') return JsonOutcome::Malformed;
       p = skip_json_ws(p + 1, end);
-      if (key_len == 5 && ieq(start, "level", 5) && p != end && *p == '"') {
+      if (key_len == 5 && ieq<5>(start, "level") && p != end && *p == '"') {
         It value = ++p;
         if (!skip_json_string(p, end)) return JsonOutcome::Malformed;
         // An escaped name ("err\u006fr") is not worth decoding; it is simply not recognised.
@@ -142,26 +155,50 @@ JsonOutcome scan_json(It p, It end, LogLevel& out) noexcept {
 
 // ---- Plain tracing-subscriber format ------------------------------------------------------------
 
-// Bytes that make up a timestamp token such as 2026-11-26T18:00:00.123456Z or 18:00:00,123+02:00.
-bool is_timestamp_byte(char c) noexcept {
-  return is_digit(c) || c == '-' || c == ':' || c == '.' || c == ',' || c == 'T' || c == 'Z' ||
-         c == '+';
-}
+// Byte classes for the plain format, in one table so the timestamp scan costs a load per byte:
+// 1 for bytes of a timestamp token (2026-11-26T18:00:00.123456Z, 18:00:00,123+02:00), 3 for the
+// two separators ('-' and ':') that tell a timestamp from a plain number.
+struct TimestampTable {
+  unsigned char cls[256] = {};
+  constexpr TimestampTable() {
+    for (int c = '0'; c <= '9'; ++c) cls[c] = 1;
+    cls[static_cast<unsigned char>('.')] = 1;
+    cls[static_cast<unsigned char>(',')] = 1;
+    cls[static_cast<unsigned char>('T')] = 1;
+    cls[static_cast<unsigned char>('Z')] = 1;
+    cls[static_cast<unsigned char>('+')] = 1;
+    cls[static_cast<unsigned char>('-')] = 3;
+    cls[static_cast<unsigned char>(':')] = 3;
+  }
+};
+constexpr TimestampTable kTimestamp;
 
 // `p` is at the first byte of the line's first token, a digit.
 bool scan_plain(It p, It end, LogLevel& out) noexcept {
-  It token = p;
-  bool has_separator = false;
-  while (p != end && is_timestamp_byte(*p)) {
-    has_separator |= (*p == '-' || *p == ':');
-    ++p;
+  if (end - p >= 19 && p[4] == '-' && p[7] == '-' && p[10] == 'T' && p[13] == ':' && p[16] == ':') {
+    // The RFC 3339 shape tracing-subscriber prints: five separator bytes at fixed places are
+    // enough to recognise it, and only the fraction and zone after them need scanning.
+    p += 19;
+    while (p != end && kTimestamp.cls[static_cast<unsigned char>(*p)] != 0) ++p;
+  } else {
+    It token = p;
+    unsigned seen = 0;
+    while (p != end) {
+      unsigned cls = kTimestamp.cls[static_cast<unsigned char>(*p)];
+      if (cls == 0) break;
+      seen |= cls;
+      ++p;
+    }
+    if (p - token < 8 || seen != 3) return false;
   }
-  if (p - token < 8 || !has_separator) return false;
   if (p != end && !is_blank(*p) && *p != '\x1b') return false;
   p = skip_separators(p, end);
-  It word = p;
-  while (p != end && !is_blank(*p) && *p != '\x1b') ++p;
-  return match_level(word, static_cast<std::size_t>(p - word), out);
+  // Level words are 3 to 8 bytes long, so the word's end is only looked for in that window.
+  std::size_t avail = static_cast<std::size_t>(end - p);
+  std::size_t limit = avail < 9 ? avail : 9;
+  std::size_t n = 0;
+  while (n < limit && !is_blank(p[n]) && p[n] != '\x1b') ++n;
+  return match_level(p, n, out);
 }
 
 // ---- logfmt and bracketed tokens ----------------------------------------------------------------
@@ -175,8 +212,8 @@ It scan_logfmt(It begin, It end, LogLevel& out) noexcept {
     if (eq == nullptr) return nullptr;
     p = eq + 1;
     It key = nullptr;
-    if (eq - begin >= 5 && ieq(eq - 5, "level", 5)) key = eq - 5;
-    else if (eq - begin >= 3 && ieq(eq - 3, "lvl", 3)) key = eq - 3;
+    if (eq - begin >= 5 && ieq<5>(eq - 5, "level")) key = eq - 5;
+    else if (eq - begin >= 3 && ieq<3>(eq - 3, "lvl")) key = eq - 3;
     if (key == nullptr || (key != begin && !is_blank(key[-1]))) continue;
     It value = p;
     It value_end;
@@ -214,7 +251,9 @@ It scan_brackets(It begin, It end, LogLevel& out) noexcept {
 LogLevel detect_log_level(std::string_view line) noexcept {
   It begin = line.data();
   It end = begin + line.size();
-  It first = skip_separators(begin, end);
+  if (begin == end) return LogLevel::Info;
+  // Most lines start with their first token; the call is only worth making when they do not.
+  It first = (is_blank(*begin) || *begin == '\x1b') ? skip_separators(begin, end) : begin;
   if (first == end) return LogLevel::Info;
 
   LogLevel level = LogLevel::Info;

@@ -11,7 +11,10 @@ namespace modhost {
 /// Splits a byte stream into lines. Each line is emitted without its `\n` or `\r\n` (a CRLF split
 /// across two feeds is still one terminator). A partial line is kept across feeds and emitted by
 /// `finish()` (or `flush()`). A line longer than `max_line_length` is emitted in pieces of at most
-/// that many bytes; every piece after the first is marked as a continuation; nothing is dropped.
+/// that many bytes (a piece is one byte shorter when it would end in a `\r`, which is held back in
+/// case it starts a CRLF); every piece after the first is marked as a continuation; nothing is
+/// dropped. The pieces do not depend on how the stream was cut into feeds (only `flush()` changes
+/// them). When nothing is buffered, lines inside a fed chunk are passed as views into it, uncopied.
 /// Bytes pass through unchanged (invalid UTF-8 and NUL included). The buffered bytes never exceed
 /// `max_line_length`. Not thread-safe: one splitter per stream.
 class LineSplitter {

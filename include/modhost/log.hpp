@@ -55,7 +55,9 @@ using LogSink = std::function<void(const LogRecord&)>;
 
 /// Formats a record as one line, ending in '\n':
 /// `2026-11-26T18:00:00.123Z  INFO api 0195... stdout: the line` (supervisor records say
-/// `supervisor` in place of the stream). The timestamp is UTC with milliseconds.
+/// `supervisor` in place of the stream). The timestamp is UTC with milliseconds; the level is
+/// right-aligned to 5 characters; an empty module and a nil instance id are left out. The line's
+/// bytes are copied unchanged. Pure computation (no OS call); thread-safe.
 std::string format_record(const LogRecord& record);
 
 /// The default sink: writes `format_record(record)` to the process's stderr with a single write
@@ -65,8 +67,12 @@ LogSink stderr_sink();
 /// Detects the level of a line a child wrote. Recognised, in this order:
 /// - JSON objects whose top-level `"level"` member is a string (any case): nested objects and
 ///   string contents are skipped, so `{"msg":"level","x":{"level":"error"}}` is Info;
-/// - the plain tracing-subscriber format: first token a timestamp, second token the level;
-/// - logfmt `level=warn` / `lvl=warn`, and bracketed `[ERROR]`, `[warning]` tokens.
+/// - the plain tracing-subscriber format: first token a timestamp (such as
+///   `2026-11-26T18:00:00.123456Z`: digits and `-:.,TZ+`, with a `-` or `:`), second token the
+///   level; blanks and ANSI colour sequences between them are skipped;
+/// - logfmt `level=warn` / `lvl=warn` (value possibly quoted), and bracketed `[ERROR]`,
+///   `[warning]` tokens, anywhere in the line; the earliest one wins.
+/// A line that starts with `{` but is not a JSON object is tried as text.
 /// Names in any case; WARNING means Warn; ERR, FATAL, CRITICAL, PANIC mean Error; Info when
 /// nothing matches. Linear time, no allocation, never reads past `line`'s end.
 LogLevel detect_log_level(std::string_view line) noexcept;
