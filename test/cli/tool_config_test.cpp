@@ -1,0 +1,182 @@
+// Integration tests of the built tool's configuration handling: check, warnings, bad
+// configuration (exit 1), PORT/PS, .env precedence, output format, partial lines, run, --help.
+
+#include <gtest/gtest.h>
+
+#include "tool_runner.hpp"
+
+namespace modhost::cli::test {
+namespace {
+
+TEST(ToolConfig, CheckListsProcesses) {
+  ToolRun run({"check", "-f", fixture("ports/Procfile")});
+  auto st = run.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(0)) << run.stderr_text();
+  EXPECT_EQ(run.stdout_lines(), std::vector<std::string>{"valid procfile detected (a, b)"});
+}
+
+TEST(ToolConfig, BadLinesAreWarnedAboutWithLineNumbers) {
+  ToolRun run({"check", "-f", fixture("warnings/Procfile")});
+  auto st = run.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(0));
+  EXPECT_EQ(run.stdout_lines(), std::vector<std::string>{"valid procfile detected (good)"});
+  std::string err = run.stderr_text();
+  EXPECT_NE(err.find("warning: " + fixture("warnings/Procfile") +
+                     ":3: not a \"NAME: COMMAND\" line (no ':'), skipped"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find(":4: invalid process name \"bad name\""), std::string::npos) << err;
+  EXPECT_EQ(run.stderr_lines().size(), 2u) << err;  // the comment with a colon is not warned about
+}
+
+TEST(ToolConfig, DuplicateNameIsBadConfig) {
+  ToolRun run({"start", "-f", fixture("duplicate/Procfile")});
+  auto st = run.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(1));
+  EXPECT_NE(run.stderr_text().find("error: " + fixture("duplicate/Procfile") +
+                                   ": line 3: duplicate process name \"web\" (first defined on "
+                                   "line 1)"),
+            std::string::npos)
+      << run.stderr_text();
+  EXPECT_TRUE(run.stdout_lines().empty());
+}
+
+TEST(ToolConfig, MalformedEnvLineIsBadConfigWithFileAndLine) {
+  ToolRun run({"start", "-f", fixture("bad_env/Procfile")});
+  auto st = run.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(1));
+  EXPECT_NE(run.stderr_text().find("bad_env/.env:3: missing '=' after \"NOT_AN_ASSIGNMENT\""),
+            std::string::npos)
+      << run.stderr_text();
+}
+
+TEST(ToolConfig, OtherBadConfigurationsExitWith1) {
+  const std::vector<std::vector<std::string>> cases = {
+      {"start", "-f", fixture("no/such/Procfile")},
+      {"start", "-f", fixture("ports/Procfile"), "nope"},
+      {"start", "-f", fixture("ports/Procfile"), "-m", "ghost=1"},
+      {"start", "-f", fixture("ports/Procfile"), "-e", fixture("no-such.env")},
+      {"--frobnicate"},
+  };
+  for (const auto& args : cases) {
+    ToolRun run(args);
+    auto st = run.finish();
+    ASSERT_TRUE(st);
+    EXPECT_EQ(*st, ExitStatus::exited(1)) << args.back();
+    EXPECT_NE(run.stderr_text().find("modhost: error: "), std::string::npos) << args.back();
+  }
+}
+
+TEST(ToolConfig, PortAndPsPerInstanceWithPlainFormat) {
+  ToolRun run({"start", "-f", fixture("ports/Procfile"), "--no-color", "-m", "a=2", "-p", "7000"});
+  auto a1 = run.wait_stdout("^[0-9]{2}:[0-9]{2}:[0-9]{2} a\\.1    \\| PORT=7000 PS=a\\.1$");
+  auto a2 = run.wait_stdout("^[0-9]{2}:[0-9]{2}:[0-9]{2} a\\.2    \\| PORT=7001 PS=a\\.2$");
+  auto b1 = run.wait_stdout("^[0-9]{2}:[0-9]{2}:[0-9]{2} b\\.1    \\| PORT=7100 PS=b\\.1$");
+  EXPECT_TRUE(a1 && a2 && b1) << run.stdout_text();
+  EXPECT_TRUE(run.wait_stdout("^[0-9:]{8} system \\| a\\.1 started with pid [0-9]+$"))
+      << run.stdout_text();
+  run.send(Signal::Interrupt);
+  auto st = run.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(130));
+  for (const std::string& line : run.stdout_lines()) {
+    EXPECT_EQ(line.find('\x1b'), std::string::npos) << "colour despite --no-color: " << line;
+  }
+}
+
+TEST(ToolConfig, PortComesFromEnvironmentWhenNotGiven) {
+  ToolRun run({"start", "-f", fixture("ports/Procfile"), "--no-timestamp", "b"}, {{"PORT", "9000"}});
+  EXPECT_TRUE(run.wait_stdout("^b\\.1    \\| PORT=9100 PS=b\\.1$")) << run.stdout_text();
+  run.send(Signal::Terminate);
+  ASSERT_TRUE(run.finish());
+  EXPECT_EQ(run.stdout_text().find("a.1"), std::string::npos);  // only b was asked for
+}
+
+TEST(ToolConfig, NoPrefixPrintsBareLines) {
+  ToolRun run({"start", "-f", fixture("signals/Procfile"), "--no-prefix"});
+  EXPECT_TRUE(run.wait_stdout("^web ready$")) << run.stdout_text();
+  run.send(Signal::Interrupt);
+  ASSERT_TRUE(run.finish());
+}
+
+TEST(ToolConfig, ColorAlwaysColoursLabels) {
+  ToolRun run({"start", "-f", fixture("signals/Procfile"), "--color=always"});
+  EXPECT_TRUE(run.wait_stdout("^\x1b\\[36m[0-9:]{8} web\\.1  \\|\x1b\\[0m web ready$"))
+      << run.stdout_text();
+  run.send(Signal::Interrupt);
+  ASSERT_TRUE(run.finish());
+}
+
+TEST(ToolConfig, DotenvOverridesInheritedAndLaterFilesWin) {
+  const std::vector<std::pair<std::string, std::string>> env = {
+      {"A", "from-parent"}, {"C", "from-parent"}, {"INHERITED_X", "ix"}};
+  {
+    ToolRun run({"start", "-f", fixture("env/Procfile"), "--no-color"}, env);
+    EXPECT_TRUE(run.wait_stdout("\\| A=from-dotenv B=from-dotenv C=from-parent D=ix-expanded$"))
+        << run.stdout_text();
+    run.send(Signal::Interrupt);
+    ASSERT_TRUE(run.finish());
+  }
+  {
+    ToolRun run({"start", "-f", fixture("env/Procfile"), "--no-color", "-e",
+                 fixture("env/.env") + "," + fixture("env/second.env")},
+                env);
+    EXPECT_TRUE(run.wait_stdout("\\| A=from-dotenv B=from-second C=from-parent D=ix-expanded$"))
+        << run.stdout_text();
+    run.send(Signal::Interrupt);
+    ASSERT_TRUE(run.finish());
+  }
+}
+
+TEST(ToolConfig, PartialLineIsFlushedAndContinuedWithTheSamePrefix) {
+  ToolRun run({"start", "-f", fixture("partial/Procfile"), "--no-timestamp"});
+  EXPECT_TRUE(run.wait_stdout("^partial\\.1 \\| first part$")) << run.stdout_text();
+  EXPECT_TRUE(run.wait_stdout("^partial\\.1 \\| second part$")) << run.stdout_text();
+  run.send(Signal::Interrupt);
+  ASSERT_TRUE(run.finish());
+}
+
+TEST(ToolConfig, RunAppliesDotenvAndReturnsTheCode) {
+  ToolRun run({"run", "-e", fixture("env/.env"), "sh", "-c", "echo \"A=$A D=$D\"; exit 7"},
+              {{"A", "from-parent"}, {"INHERITED_X", "ix"}});
+  auto st = run.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(7));
+  EXPECT_EQ(run.stdout_lines(), std::vector<std::string>{"A=from-dotenv D=ix-expanded"});
+}
+
+TEST(ToolConfig, RunForwardsSignals) {
+  ToolRun run({"run", "-e", "", "sh", "-c", "trap 'echo got TERM; exit 5' TERM; echo ready; "
+                                              "while :; do sleep 1; done"});
+  ASSERT_TRUE(run.wait_stdout("^ready$"));
+  run.send(Signal::Terminate);
+  auto st = run.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(5)) << run.stdout_text() << run.stderr_text();
+}
+
+TEST(ToolConfig, RunOfMissingProgramFails) {
+  ToolRun run({"run", "-e", "", "/no/such/program"});
+  auto st = run.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(127));
+  EXPECT_NE(run.stderr_text().find("/no/such/program"), std::string::npos);
+}
+
+TEST(ToolConfig, HelpAndVersion) {
+  ToolRun help({"--help"});
+  ASSERT_TRUE(help.finish());
+  EXPECT_NE(help.stdout_text().find("Usage:"), std::string::npos);
+  ToolRun version({"--version"});
+  auto st = version.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(0));
+  EXPECT_EQ(version.stdout_lines(), std::vector<std::string>{"modhost 0.1.0"});
+}
+
+}  // namespace
+}  // namespace modhost::cli::test

@@ -1,0 +1,144 @@
+// Integration tests of `modhost start`: exit codes, signals, the second Ctrl-C, process trees,
+// broken stdout. Real processes; every wait is for an event (a line, the exit), with kPatience.
+
+#include <gtest/gtest.h>
+
+#include "tool_runner.hpp"
+#include "modhost/child_process.hpp"
+
+namespace modhost::cli::test {
+namespace {
+
+std::vector<std::string> start_args(const std::string& dir, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"start", "-f", fixture(dir + "/Procfile"), "--no-color"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+TEST(ToolStop, ExitCodeIsThatOfTheProcessThatExited) {
+  ToolRun run(start_args("exit_code"));
+  auto st = run.finish();
+  ASSERT_TRUE(st) << run.stdout_text();
+  EXPECT_EQ(*st, ExitStatus::exited(3)) << run.stdout_text();
+  std::string out = run.stdout_text();
+  EXPECT_NE(out.find("quick.1   | quick says bye"), std::string::npos) << out;
+  EXPECT_NE(out.find("system    | quick.1 exited with code 3"), std::string::npos) << out;
+  EXPECT_NE(out.find("exited by itself: quick.1 (exited with code 3)"), std::string::npos) << out;
+  EXPECT_NE(out.find("stopped on SIGTERM: sleeper.1"), std::string::npos) << out;
+}
+
+TEST(ToolStop, SigintStopsEverythingWith130) {
+  ToolRun run(start_args("signals"));
+  ASSERT_TRUE(run.wait_stdout("web\\.1 +\\| web ready")) << run.stdout_text();
+  run.send(Signal::Interrupt);
+  auto st = run.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(130)) << run.stdout_text();
+  std::string out = run.stdout_text();
+  EXPECT_NE(out.find("SIGINT received"), std::string::npos) << out;
+  EXPECT_NE(out.find("web.1 terminated by SIGTERM"), std::string::npos) << out;
+  EXPECT_NE(out.find("stopped on SIGTERM: web.1"), std::string::npos) << out;
+}
+
+TEST(ToolStop, SigtermGives143AndSighup129) {
+  {
+    ToolRun run(start_args("signals"));
+    ASSERT_TRUE(run.wait_stdout("web ready"));
+    run.send(Signal::Terminate);
+    auto st = run.finish();
+    ASSERT_TRUE(st);
+    EXPECT_EQ(*st, ExitStatus::exited(143)) << run.stdout_text();
+  }
+  {
+    ToolRun run(start_args("signals"));
+    ASSERT_TRUE(run.wait_stdout("web ready"));
+    run.send(Signal::Hangup);
+    auto st = run.finish();
+    ASSERT_TRUE(st);
+    EXPECT_EQ(*st, ExitStatus::exited(129)) << run.stdout_text();
+  }
+}
+
+TEST(ToolStop, SecondInterruptKillsAtOnce) {
+  // A 600 s grace: only the second Ctrl-C can end this run within kPatience.
+  ToolRun run(start_args("stubborn", {"-t", "600"}));
+  ASSERT_TRUE(run.wait_stdout("stubborn ready")) << run.stdout_text();
+  run.send(Signal::Interrupt);
+  ASSERT_TRUE(run.wait_stdout("stubborn\\.1 +\\| ignoring TERM")) << run.stdout_text();
+  run.send(Signal::Interrupt);
+  auto st = run.finish();
+  ASSERT_TRUE(st) << "the second SIGINT did not end the run:\n" << run.stdout_text();
+  EXPECT_EQ(*st, ExitStatus::exited(130));
+  std::string out = run.stdout_text();
+  EXPECT_NE(out.find("SIGINT received again, killing all processes now"), std::string::npos) << out;
+  EXPECT_NE(out.find("killed at once: stubborn.1"), std::string::npos) << out;
+}
+
+TEST(ToolStop, GraceRunsOutThenKill) {
+  ToolRun run(start_args("stubborn", {"-t", "0.5"}));
+  ASSERT_TRUE(run.wait_stdout("stubborn ready"));
+  run.send(Signal::Terminate);
+  auto st = run.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(143));
+  std::string out = run.stdout_text();
+  EXPECT_NE(out.find("stubborn.1 killed after 0.5s"), std::string::npos) << out;
+  EXPECT_NE(out.find("killed after 0.5s: stubborn.1"), std::string::npos) << out;
+}
+
+// True when `pid` no longer exists (a zombie waiting for init to reap it counts as gone: it runs
+// nothing). Asked of ps, so the test needs no OS call of its own.
+bool process_gone(const std::string& pid) {
+  SpawnOptions so;
+  so.program = "ps";
+  so.args = {"-o", "stat=", "-p", pid};
+  so.stdout_mode = Stdio::Pipe;
+  so.stderr_mode = Stdio::Null;
+  Result<ChildProcess> ps = ChildProcess::spawn(so);
+  EXPECT_TRUE(ps.ok()) << (ps.ok() ? "" : ps.error().message());
+  if (!ps.ok()) return false;
+  Result<Output> out = ps->output();
+  EXPECT_TRUE(out.ok());
+  if (!out.ok()) return false;
+  return out->stdout_data.empty() || out->stdout_data[0] == 'Z';
+}
+
+TEST(ToolStop, NoGrandchildSurvivesTheRun) {
+  ToolRun run(start_args("tree"));
+  auto m = run.wait_stdout("grandchild ([0-9]+) up");
+  ASSERT_TRUE(m) << run.stdout_text();
+  std::string grandchild = (*m)[1];
+  EXPECT_FALSE(process_gone(grandchild)) << "the grandchild should be running now";
+  run.send(Signal::Interrupt);
+  auto st = run.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(130));
+  EXPECT_TRUE(process_gone(grandchild)) << "grandchild " << grandchild << " outlived the run";
+}
+
+TEST(ToolStop, Usr1IsForwarded) {
+  ToolRun run(start_args("usr"));
+  ASSERT_TRUE(run.wait_stdout("usr ready"));
+  run.send(Signal::User1);
+  ASSERT_TRUE(run.wait_stdout("usr\\.1 +\\| got USR1")) << run.stdout_text();
+  ASSERT_TRUE(run.wait_stdout("SIGUSR1 forwarded to 1 process"));
+  run.send(Signal::Interrupt);
+  auto st = run.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(130));
+}
+
+TEST(ToolStop, BrokenStdoutStopsTheRun) {
+  // head exits after one line; the tool's next write fails with EPIPE and it stops with 141.
+  // Its own exit code is smuggled out on stderr.
+  std::string cmd = "{ '" + std::string(MODHOST_TOOL) + "' start --no-color -f '" +
+                    fixture("chatty/Procfile") + "'; echo \"tool rc=$?\" >&2; } | head -n 1";
+  ToolRun shell({"-c", cmd}, {}, "/bin/sh");
+  auto st = shell.finish();
+  ASSERT_TRUE(st) << shell.stderr_text();
+  EXPECT_TRUE(shell.wait_stderr("stdout is closed, stopping all processes")) << shell.stderr_text();
+  EXPECT_TRUE(shell.wait_stderr("tool rc=141")) << shell.stderr_text();
+}
+
+}  // namespace
+}  // namespace modhost::cli::test
