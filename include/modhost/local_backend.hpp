@@ -41,9 +41,15 @@ struct InstanceStatus {
 
 /// Tuning of a `LocalProcessBackend`; the defaults are those of the Rust backend it replaces.
 struct LocalBackendOptions {
-  /// Where every record goes (default: `stderr_sink()`). Called on the backend's poll thread, or
-  /// on the thread that calls `spawn_instance`/`stop_instance`/`shutdown` for supervisor records;
-  /// calls are serialized (never two at once).
+  /// Where every record goes (default: `stderr_sink()`). Child output is delivered on the
+  /// backend's poll thread; supervisor records ("spawned", "stopped", warnings) on the thread that
+  /// calls `spawn_instance`/`stop_instance`/`shutdown` (the backend's short-lived stopper thread
+  /// when the token's cancel started the shutdown), "exited" records of instances that ended by
+  /// themselves on the poll thread. Calls are serialized (never two at once; a lock is held
+  /// around each call, so the sink may call `spawn_instance`, `list_instances`, `status` or
+  /// cancel the token, but a blocking `stop_instance` from the sink returns an error and
+  /// `shutdown()` from the sink only starts the shutdown). A sink that blocks slows the children
+  /// through their full pipes; memory does not grow.
   LogSink sink;
   /// Grace period of `stop_instance` before the kill.
   std::chrono::milliseconds instance_stop_grace{2000};
@@ -57,8 +63,9 @@ struct LocalBackendOptions {
   /// When non-zero, a partial line that has seen no new bytes for this long is delivered as a
   /// piece (the rest follows as a continuation). Zero (the default) waits for the newline or EOF.
   std::chrono::milliseconds partial_line_timeout{0};
-  /// Called once per instance when its process has ended (by itself or by a stop), on the poll
-  /// thread or the stopping thread. Must not call back into the backend's blocking methods.
+  /// Called once per instance when its process has ended (by itself or by a stop), after its
+  /// last forwarded line (or the drain timeout): on the poll thread for an exit by itself, on the
+  /// stopping thread otherwise. Must not call back into the backend's blocking methods.
   std::function<void(const InstanceStatus&)> on_exit;
 };
 
@@ -81,9 +88,13 @@ class LocalProcessBackend final : public ModuleRuntimeBackend {
   /// when the OS refuses; after `shutdown()`, `errc::cancelled`.
   Result<InstanceHandle> spawn_instance(const OopModuleConfig& config) override;
   /// Graceful stop with `instance_stop_grace`, then kill; blocks until the instance's process
-  /// group is gone. Unknown instance: Ok, with a debug record.
+  /// group is gone and its pipes are drained (at most `forwarder_drain_timeout` more), then
+  /// forgets the instance (also one that had exited by itself). Unknown instance: Ok, with a debug
+  /// record. Called from the sink (the poll thread), it would wait for itself: `errc::
+  /// invalid_argument`.
   Result<void> stop_instance(const InstanceHandle& handle) override;
-  /// The instances of `module` (running or exited, not yet forgotten), oldest first.
+  /// The instances of `module` (running or exited by themselves; stopped ones are forgotten),
+  /// oldest first. Never fails.
   Result<std::vector<InstanceHandle>> list_instances(const std::string& module) override;
 
   /// The status of one instance, or nullopt if unknown.
@@ -92,8 +103,10 @@ class LocalProcessBackend final : public ModuleRuntimeBackend {
   std::vector<InstanceStatus> statuses() const;
 
   /// Stops every instance in parallel against one deadline (`shutdown_grace`), kills the rest,
-  /// drains the forwarders (`forwarder_drain_timeout`), and refuses new spawns. Blocks until done;
-  /// idempotent; safe to call from several threads (all return when it is done).
+  /// drains the forwarders (`forwarder_drain_timeout`), forgets every instance, and refuses new
+  /// spawns (`errc::cancelled`). Waits for spawns in flight first. Blocks until done; idempotent;
+  /// safe to call from several threads (all return when it is done). Called from the sink (the poll
+  /// thread) it starts the shutdown on the stopper thread and returns at once.
   void shutdown();
 
  private:

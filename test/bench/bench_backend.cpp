@@ -1,0 +1,321 @@
+// Workloads W3, W5 and W6 (../shared/workloads.md) through LocalProcessBackend, each beside its
+// floor in this same binary, so every figure reads as a ratio to the floor of the same run:
+//
+//   W3  line_writer 2,000,000 lines of 64 bytes (every 10th to stderr); every line reaches the
+//       sink as one record, with level detection.       floor: posix_spawn + 2 pipes + poll +
+//       read() counting '\n' with memchr + waitpid.     figures: lines/s, MB/s, parent CPU ns per
+//       line (getrusage, all threads of this process), lines lost (must be 0)
+//   W5  20 children that ignore SIGTERM; shutdown() with a 1 s grace: wall seconds
+//                                                       floor: SIGTERM all, one 1 s wait, SIGKILL
+//                                                       all, waitpid all
+//   W6  N idle children (/bin/sleep) with both pipes under one backend, for 5 s: parent CPU
+//       seconds, threads, RSS per child.                floor: the same children and pipes, the
+//                                                       parent asleep in poll()
+//
+// Run: build/bench_modhost --benchmark_filter='W[356]' --benchmark_repetitions=3
+//        --benchmark_report_aggregates_only=true
+
+#include <benchmark/benchmark.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "modhost/local_backend.hpp"
+
+extern char** environ;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+constexpr long kW3Lines = 2000000;
+constexpr long kW3Length = 64;
+
+double cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+long rss_bytes() {
+  long pages = 0, resident = 0;
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+  std::fclose(f);
+  return resident * ::sysconf(_SC_PAGESIZE);
+}
+
+int thread_count() {
+  int n = 0;
+  DIR* d = ::opendir("/proc/self/task");
+  if (d == nullptr) return -1;
+  while (dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
+  ::closedir(d);
+  return n;
+}
+
+// posix_spawn with stdout/stderr to fresh pipes (parent ends returned, close-on-exec) and stdin
+// from /dev/null.
+pid_t raw_spawn_piped(std::vector<std::string> args, int* out_fd, int* err_fd) {
+  int o[2], e[2];
+  if (::pipe2(o, O_CLOEXEC) != 0 || ::pipe2(e, O_CLOEXEC) != 0) return -1;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, o[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, e[1], 2);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(o[1]);
+  ::close(e[1]);
+  *out_fd = o[0];
+  *err_fd = e[0];
+  return pid;
+}
+
+// Waits for `n` on_exit calls of a backend.
+struct ExitLatch {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::size_t exits = 0;
+  std::size_t ready = 0;
+  bool wait_exits(std::size_t n, std::chrono::seconds bound) {
+    std::unique_lock<std::mutex> lock(mutex);
+    return cv.wait_for(lock, bound, [&] { return exits >= n; });
+  }
+  bool wait_ready(std::size_t n, std::chrono::seconds bound) {
+    std::unique_lock<std::mutex> lock(mutex);
+    return cv.wait_for(lock, bound, [&] { return ready >= n; });
+  }
+};
+
+// ---- W3 -----------------------------------------------------------------------------------------
+
+void BM_W3_Floor_ReadLoop(benchmark::State& state) {
+  long lines = 0;
+  double bytes = 0, cpu = 0;
+  for (auto _ : state) {
+    int fds[2];
+    double c0 = cpu_seconds();
+    pid_t pid = raw_spawn_piped({MODHOST_LINE_WRITER, std::to_string(kW3Lines), std::to_string(kW3Length)},
+                                &fds[0], &fds[1]);
+    if (pid < 0) {
+      state.SkipWithError("spawn failed");
+      return;
+    }
+    static char buf[64 * 1024];
+    pollfd p[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
+    int open = 2;
+    while (open > 0) {
+      if (::poll(p, 2, -1) < 0) continue;
+      for (auto& q : p) {
+        if (q.fd < 0 || q.revents == 0) continue;
+        ssize_t n = ::read(q.fd, buf, sizeof buf);
+        if (n <= 0) {
+          ::close(q.fd);
+          q.fd = -1;
+          --open;
+          continue;
+        }
+        bytes += static_cast<double>(n);
+        for (const char* s = buf; (s = static_cast<const char*>(std::memchr(s, '\n', static_cast<std::size_t>(buf + n - s)))) != nullptr; ++s) {
+          ++lines;
+        }
+      }
+    }
+    ::waitpid(pid, nullptr, 0);
+    cpu += cpu_seconds() - c0;
+  }
+  state.counters["lines/s"] = benchmark::Counter(static_cast<double>(lines), benchmark::Counter::kIsRate);
+  state.counters["MB/s"] = benchmark::Counter(bytes / 1e6, benchmark::Counter::kIsRate);
+  state.counters["cpu_ns/line"] = cpu * 1e9 / static_cast<double>(lines);
+  state.counters["lines_lost"] = static_cast<double>(kW3Lines * static_cast<long>(state.iterations()) - lines);
+}
+BENCHMARK(BM_W3_Floor_ReadLoop)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+
+void BM_W3_Backend(benchmark::State& state) {
+  long lines = 0;
+  double bytes = 0, cpu = 0;
+  ExitLatch latch;
+  modhost::LocalBackendOptions o;
+  // A sink that looks at every record: what a real sink starts with.
+  o.sink = [&](const modhost::LogRecord& r) {
+    if (r.stream) {
+      ++lines;
+      bytes += static_cast<double>(r.line.size() + 1);
+      benchmark::DoNotOptimize(r.level);
+    }
+  };
+  o.on_exit = [&](const modhost::InstanceStatus&) {
+    std::lock_guard<std::mutex> lock(latch.mutex);
+    ++latch.exits;
+    latch.cv.notify_all();
+  };
+  modhost::LocalProcessBackend backend(modhost::CancellationToken(), o);
+  modhost::OopModuleConfig cfg("w3", modhost::BackendKind::LocalProcess);
+  cfg.binary = MODHOST_LINE_WRITER;
+  cfg.args = {std::to_string(kW3Lines), std::to_string(kW3Length)};
+  std::size_t n = 0;
+  for (auto _ : state) {
+    double c0 = cpu_seconds();
+    auto h = backend.spawn_instance(cfg);
+    if (!h.ok()) {
+      state.SkipWithError(h.error().message().c_str());
+      return;
+    }
+    if (!latch.wait_exits(++n, 60s)) {
+      state.SkipWithError("no exit");
+      return;
+    }
+    (void)backend.stop_instance(*h);  // forgets it; its pipes are at EOF already
+    cpu += cpu_seconds() - c0;
+  }
+  state.counters["lines/s"] = benchmark::Counter(static_cast<double>(lines), benchmark::Counter::kIsRate);
+  state.counters["MB/s"] = benchmark::Counter(bytes / 1e6, benchmark::Counter::kIsRate);
+  state.counters["cpu_ns/line"] = cpu * 1e9 / static_cast<double>(lines);
+  state.counters["lines_lost"] = static_cast<double>(kW3Lines * static_cast<long>(state.iterations()) - lines);
+}
+BENCHMARK(BM_W3_Backend)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+
+// ---- W5 -----------------------------------------------------------------------------------------
+
+constexpr int kW5Children = 20;
+
+void BM_W5_Floor_OneGrace(benchmark::State& state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::vector<pid_t> pids;
+    std::vector<int> fds;
+    for (int i = 0; i < kW5Children; ++i) {
+      int o, e;
+      pids.push_back(raw_spawn_piped({MODHOST_TEST_CHILD, "ignore-term"}, &o, &e));
+      char c[6];
+      (void)!::read(o, c, sizeof c);  // "ready\n": SIGTERM is ignored from now on
+      fds.push_back(o);
+      fds.push_back(e);
+    }
+    state.ResumeTiming();
+    auto deadline = Clock::now() + 1s;
+    for (pid_t p : pids) ::kill(p, SIGTERM);
+    std::this_thread::sleep_until(deadline);  // the floor knows nobody will exit early
+    for (pid_t p : pids) ::kill(p, SIGKILL);
+    for (pid_t p : pids) ::waitpid(p, nullptr, 0);
+    state.PauseTiming();
+    for (int fd : fds) ::close(fd);
+    state.ResumeTiming();
+  }
+}
+BENCHMARK(BM_W5_Floor_OneGrace)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+void BM_W5_BackendShutdown(benchmark::State& state) {
+  for (auto _ : state) {
+    state.PauseTiming();
+    ExitLatch latch;
+    modhost::LocalBackendOptions o;
+    o.shutdown_grace = 1000ms;
+    o.sink = [&](const modhost::LogRecord& r) {
+      if (r.line == "ready") {
+        std::lock_guard<std::mutex> lock(latch.mutex);
+        ++latch.ready;
+        latch.cv.notify_all();
+      }
+    };
+    auto backend = std::make_unique<modhost::LocalProcessBackend>(modhost::CancellationToken(), o);
+    modhost::OopModuleConfig cfg("w5", modhost::BackendKind::LocalProcess);
+    cfg.binary = MODHOST_TEST_CHILD;
+    cfg.args = {"ignore-term"};
+    for (int i = 0; i < kW5Children; ++i) (void)backend->spawn_instance(cfg);
+    if (!latch.wait_ready(kW5Children, 30s)) {
+      state.SkipWithError("children not ready");
+      return;
+    }
+    state.ResumeTiming();
+    backend->shutdown();
+    state.PauseTiming();
+    backend.reset();
+    state.ResumeTiming();
+  }
+}
+BENCHMARK(BM_W5_BackendShutdown)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+// ---- W6 -----------------------------------------------------------------------------------------
+
+constexpr auto kW6Idle = 5s;
+
+void BM_W6_Floor_PollIdle(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    long rss0 = rss_bytes();
+    std::vector<pid_t> pids;
+    std::vector<pollfd> fds;
+    for (int i = 0; i < n; ++i) {
+      int o, e;
+      pids.push_back(raw_spawn_piped({"/bin/sleep", "1000"}, &o, &e));
+      fds.push_back({o, POLLIN, 0});
+      fds.push_back({e, POLLIN, 0});
+    }
+    double c0 = cpu_seconds();
+    (void)::poll(fds.data(), fds.size(), static_cast<int>(std::chrono::milliseconds(kW6Idle).count()));
+    state.counters["cpu_s"] = cpu_seconds() - c0;
+    state.counters["threads"] = thread_count();
+    state.counters["rss_per_child_B"] = static_cast<double>(rss_bytes() - rss0) / n;
+    for (pid_t p : pids) ::kill(p, SIGKILL);
+    for (pid_t p : pids) ::waitpid(p, nullptr, 0);
+    for (auto& f : fds) ::close(f.fd);
+  }
+}
+BENCHMARK(BM_W6_Floor_PollIdle)->Arg(200)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+
+void BM_W6_BackendIdle(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  for (auto _ : state) {
+    modhost::LocalBackendOptions o;
+    o.sink = [](const modhost::LogRecord&) {};
+    modhost::LocalProcessBackend backend(modhost::CancellationToken(), o);
+    modhost::OopModuleConfig cfg("w6", modhost::BackendKind::LocalProcess);
+    cfg.binary = "/bin/sleep";
+    cfg.args = {"1000"};
+    // One warm-up instance, so that one-time costs (the read buffer, the exit watcher, the
+    // allocator's arenas) are not charged to the idle instances.
+    auto warm = backend.spawn_instance(cfg);
+    if (warm.ok()) (void)backend.stop_instance(*warm);
+    long rss0 = rss_bytes();
+    for (int i = 0; i < n; ++i) {
+      if (!backend.spawn_instance(cfg).ok()) {
+        state.SkipWithError("spawn failed");
+        return;
+      }
+    }
+    long rss1 = rss_bytes();
+    double c0 = cpu_seconds();
+    std::this_thread::sleep_for(kW6Idle);
+    state.counters["cpu_s"] = cpu_seconds() - c0;
+    state.counters["threads"] = thread_count();
+    state.counters["rss_per_child_B"] = static_cast<double>(rss1 - rss0) / n;
+    backend.shutdown();
+  }
+}
+BENCHMARK(BM_W6_BackendIdle)->Arg(20)->Arg(200)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+
+}  // namespace
