@@ -116,7 +116,7 @@ It skip_json_ws(It p, It end) noexcept {
 // values of other members (nested objects and arrays included) are skipped by tracking depth and
 // strings, so a "level" inside them never counts.
 JsonOutcome scan_json(It p, It end, LogLevel& out) noexcept {
-  int depth = 1;
+  std::size_t depth = 1;  // Wide enough for any line in memory.
   bool expect_key = true;
   while (p != end) {
     char c = *p++;
