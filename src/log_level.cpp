@@ -173,6 +173,26 @@ struct TimestampTable {
 };
 constexpr TimestampTable kTimestamp;
 
+// The token at `p` (up to a blank, an ESC or the end) is a level name. Rather than scanning for
+// the token's end, the first letter says which lengths are possible, and only the byte after each
+// candidate length is checked (names are letters only, so a match never spans a blank).
+bool match_word(It p, It end, LogLevel& out) noexcept {
+  const auto avail = static_cast<std::size_t>(end - p);
+  auto ends_after = [p, avail](std::size_t n) {
+    return avail == n || (avail > n && (is_blank(p[n]) || p[n] == '\x1b'));
+  };
+  auto is = [&](std::size_t n) { return ends_after(n) && match_level(p, n, out); };
+  if (avail < 3) return false;
+  switch (static_cast<unsigned char>(p[0]) | 0x20) {
+    case 'e': return is(5) || is(3);
+    case 'w': return is(4) || is(7);
+    case 'i': return is(4);
+    case 'd': case 't': case 'f': case 'p': return is(5);
+    case 'c': return is(8);
+    default: return false;
+  }
+}
+
 // `p` is at the first byte of the line's first token, a digit.
 bool scan_plain(It p, It end, LogLevel& out) noexcept {
   if (end - p >= 19 && p[4] == '-' && p[7] == '-' && p[10] == 'T' && p[13] == ':' && p[16] == ':') {
@@ -193,12 +213,7 @@ bool scan_plain(It p, It end, LogLevel& out) noexcept {
   }
   if (p != end && !is_blank(*p) && *p != '\x1b') return false;
   p = skip_separators(p, end);
-  // Level words are 3 to 8 bytes long, so the word's end is only looked for in that window.
-  std::size_t avail = static_cast<std::size_t>(end - p);
-  std::size_t limit = avail < 9 ? avail : 9;
-  std::size_t n = 0;
-  while (n < limit && !is_blank(p[n]) && p[n] != '\x1b') ++n;
-  return match_level(p, n, out);
+  return match_word(p, end, out);
 }
 
 // ---- logfmt and bracketed tokens ----------------------------------------------------------------

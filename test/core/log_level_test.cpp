@@ -35,6 +35,19 @@ TEST(DetectLogLevel, PlainFormatNeedsATimestampAndALevelToken) {
   EXPECT_EQ(detect("2026-11-26x18 ERROR"), LogLevel::Info);
 }
 
+TEST(DetectLogLevel, PlainFormatLevelTokenBoundaries) {
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z ERR x y"), LogLevel::Error);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z ERR"), LogLevel::Error);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z ERRORx"), LogLevel::Info);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z WARNINGS"), LogLevel::Info);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z warn"), LogLevel::Warn);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z ERROR\x1b[0m api"), LogLevel::Error);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z er"), LogLevel::Info);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Z"), LogLevel::Info);
+  EXPECT_EQ(detect("2026-11-26T18:00:00Zjunk ERROR"), LogLevel::Info);
+  EXPECT_EQ(detect("18:00:00.123 DEBUG short time"), LogLevel::Debug);
+}
+
 TEST(DetectLogLevel, Synonyms) {
   EXPECT_EQ(detect("2026-11-26T18:00:00Z WARNING x"), LogLevel::Warn);
   EXPECT_EQ(detect("2026-11-26T18:00:00Z ERR x"), LogLevel::Error);
