@@ -1,0 +1,14 @@
+// Win32 half of src/cli/shell.hpp: commands run under cmd.exe, as foreman and honcho do there.
+
+#include "cli/shell.hpp"
+
+namespace modhost::cli {
+
+ShellCommand shell_command(const std::string& command) {
+  // spawn() quotes the command as one argument ("..."), and /s /c strips exactly those outer
+  // quotes. A command holding double quotes of its own does not survive that quoting (cmd.exe
+  // knows no backslash escapes); docs/win32.md says so.
+  return {"cmd.exe", {"/d", "/s", "/c", command}};
+}
+
+}  // namespace modhost::cli

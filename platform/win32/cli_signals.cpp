@@ -1,0 +1,183 @@
+// Win32 half of src/cli/signals.hpp. Windows has no signals: the console delivers Ctrl-C,
+// Ctrl-Break and close events to a handler that the system runs on a thread of its own. The
+// handler queues the event; the watcher's thread runs the callback, as on POSIX. Only Ctrl-Break
+// can be sent to another process group (GenerateConsoleCtrlEvent), and only within one console.
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "cli/signals.hpp"
+
+namespace modhost::cli {
+namespace {
+
+// The POSIX numbers, so exit codes (128 + n) and names read the same on every platform.
+constexpr int kSigHup = 1, kSigInt = 2, kSigKill = 9, kSigUsr1 = 10, kSigUsr2 = 12, kSigTerm = 15;
+
+int to_number(Signal signal) noexcept {
+  switch (signal) {
+    case Signal::Interrupt: return kSigInt;
+    case Signal::Terminate: return kSigTerm;
+    case Signal::Hangup: return kSigHup;
+    case Signal::User1: return kSigUsr1;
+    case Signal::User2: return kSigUsr2;
+  }
+  return kSigTerm;
+}
+
+class Win32SignalWatcher;
+// The one watcher (the console handler is process-wide); guarded by g_mutex.
+std::mutex g_mutex;
+Win32SignalWatcher* g_watcher = nullptr;
+
+class Win32SignalWatcher final : public SignalWatcher {
+ public:
+  explicit Win32SignalWatcher(std::function<void(const SignalEvent&)> callback)
+      : callback_(std::move(callback)) {}
+  ~Win32SignalWatcher() override {
+    SetConsoleCtrlHandler(&Win32SignalWatcher::on_console_event, FALSE);
+    {
+      std::lock_guard<std::mutex> lock(g_mutex);
+      g_watcher = nullptr;
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  Result<void> install() {
+    thread_ = std::thread([this] { loop(); });
+    if (!SetConsoleCtrlHandler(&Win32SignalWatcher::on_console_event, TRUE)) {
+      return Error::from_os(static_cast<int>(GetLastError()), "SetConsoleCtrlHandler");
+    }
+    return ok_result();
+  }
+
+  // Runs on a thread the system creates for the event. Returning TRUE means "handled": the
+  // process is not ended (except after a close event, which Windows enforces).
+  static BOOL WINAPI on_console_event(DWORD type) {
+    SignalEvent event;
+    switch (type) {
+      case CTRL_C_EVENT: event.signal = Signal::Interrupt; break;
+      case CTRL_BREAK_EVENT: event.signal = Signal::Terminate; break;
+      case CTRL_CLOSE_EVENT: event.signal = Signal::Hangup; break;
+      default: return FALSE;
+    }
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (g_watcher == nullptr) return FALSE;
+    g_watcher->queue_.push_back(event);
+    // Notified under the lock: the watcher cannot be destroyed between the check and this call.
+    g_watcher->cv_.notify_all();
+    return TRUE;
+  }
+
+ private:
+  void loop() {
+    std::unique_lock<std::mutex> lock(g_mutex);
+    for (;;) {
+      cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (stop_) return;
+      SignalEvent event = queue_.front();
+      queue_.pop_front();
+      lock.unlock();
+      callback_(event);
+      lock.lock();
+    }
+  }
+
+  std::function<void(const SignalEvent&)> callback_;
+  std::thread thread_;
+  std::condition_variable cv_;
+  std::deque<SignalEvent> queue_;  // guarded by g_mutex
+  bool stop_ = false;              // guarded by g_mutex
+};
+
+Error no_signals(ProcessId pid, Signal signal) {
+  return Error(errc::unsupported, std::string("cannot send ") + std::string(signal_name(signal)) +
+                                      " to process " + std::to_string(pid) +
+                                      ": Windows has no such signal");
+}
+
+}  // namespace
+
+std::string_view signal_name(Signal signal) noexcept {
+  switch (signal) {
+    case Signal::Interrupt: return "SIGINT";
+    case Signal::Terminate: return "SIGTERM";
+    case Signal::Hangup: return "SIGHUP";
+    case Signal::User1: return "SIGUSR1";
+    case Signal::User2: return "SIGUSR2";
+  }
+  return "SIGTERM";
+}
+
+int signal_exit_code(Signal signal) noexcept { return 128 + to_number(signal); }
+
+std::string signal_number_name(int number) {
+  switch (number) {
+    case kSigHup: return "SIGHUP";
+    case kSigInt: return "SIGINT";
+    case kSigKill: return "SIGKILL";
+    case kSigUsr1: return "SIGUSR1";
+    case kSigUsr2: return "SIGUSR2";
+    case kSigTerm: return "SIGTERM";
+    default: return "signal " + std::to_string(number);
+  }
+}
+
+Result<std::unique_ptr<SignalWatcher>> SignalWatcher::start(
+    std::function<void(const SignalEvent&)> callback) {
+  auto watcher = std::make_unique<Win32SignalWatcher>(std::move(callback));
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    if (g_watcher != nullptr) {
+      return Error(errc::invalid_argument, "a signal watcher is already running");
+    }
+    g_watcher = watcher.get();
+  }
+  Result<void> r = watcher->install();
+  if (!r) return r.error();
+  return std::unique_ptr<SignalWatcher>(std::move(watcher));
+}
+
+Result<void> signal_group(ProcessId pid, Signal signal) noexcept {
+  if (pid <= 0) return Error(errc::invalid_argument, "no process id");
+  if (signal != Signal::Interrupt && signal != Signal::Terminate) return no_signals(pid, signal);
+  // Ctrl-C cannot be sent to a group other than the caller's own; Ctrl-Break can, within a
+  // shared console (Wine 8 does not implement it at all).
+  if (!GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, static_cast<DWORD>(pid))) {
+    return Error(errc::unsupported,
+                 "cannot send CTRL_BREAK to process group " + std::to_string(pid) + ": " +
+                     std::system_category().message(static_cast<int>(GetLastError())));
+  }
+  return ok_result();
+}
+
+Result<void> signal_process(ProcessId pid, Signal signal) noexcept {
+  // Console events address process groups only; the tool's children each lead their own.
+  return signal_group(pid, signal);
+}
+
+Result<void> kill_group(ProcessId pid) noexcept {
+  if (pid <= 0) return Error(errc::invalid_argument, "no process id");
+  HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, static_cast<DWORD>(pid));
+  if (h == nullptr) {
+    return Error::from_os(static_cast<int>(GetLastError()), "OpenProcess(" + std::to_string(pid) + ")");
+  }
+  const BOOL ok = TerminateProcess(h, 1);
+  const DWORD err = GetLastError();
+  CloseHandle(h);
+  if (!ok) return Error::from_os(static_cast<int>(err), "TerminateProcess(" + std::to_string(pid) + ")");
+  return ok_result();
+}
+
+}  // namespace modhost::cli
