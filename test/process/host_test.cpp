@@ -118,6 +118,13 @@ TEST(HostChildren, HostsOwnChildIsNotReapedByModhost) {
 }
 
 TEST(HostChildren, ForkedHostGetsAFreshWatcher) {
+#if defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "TSan refuses to start threads after a multi-threaded fork (die_after_fork)";
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+  GTEST_SKIP() << "TSan refuses to start threads after a multi-threaded fork (die_after_fork)";
+#endif
+#endif
   auto before = ChildProcess::spawn(child({"sleep", "1000"}));  // The watcher is running.
   ASSERT_TRUE(before);
   pid_t forked = ::fork();
