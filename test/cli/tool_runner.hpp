@@ -10,7 +10,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <regex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,13 +57,34 @@ class ToolRun {
     if (h.ok()) pid_ = h->pid.value_or(0);
   }
 
-  /// Waits for a stdout line matching `pattern` (a regex, searched); returns the match.
-  std::optional<std::smatch> wait_stdout(const std::string& pattern) {
-    return wait_line(out_, pattern);
+  /// Waits for a stdout line containing `needle`; returns the line (nullopt after kPatience).
+  std::optional<std::string> wait_stdout(const std::string& needle) {
+    return wait_line(out_, [&](const std::string& l) { return l.find(needle) != std::string::npos; });
   }
-  /// Waits for a stderr line matching `pattern`.
-  std::optional<std::smatch> wait_stderr(const std::string& pattern) {
-    return wait_line(err_, pattern);
+  /// Waits for a stdout line equal to `line`.
+  std::optional<std::string> wait_stdout_line(const std::string& line) {
+    return wait_line(out_, [&](const std::string& l) { return l == line; });
+  }
+  /// Waits for a stdout line that is a clock (`HH:MM:SS`), a space, and `rest`.
+  std::optional<std::string> wait_stdout_stamped(const std::string& rest) {
+    return wait_line(out_, [&](const std::string& l) {
+      return l.size() == 9 + rest.size() && is_clock(l.substr(0, 8)) && l[8] == ' ' &&
+             l.compare(9, std::string::npos, rest) == 0;
+    });
+  }
+  /// Waits for a stderr line containing `needle`.
+  std::optional<std::string> wait_stderr(const std::string& needle) {
+    return wait_line(err_, [&](const std::string& l) { return l.find(needle) != std::string::npos; });
+  }
+
+  /// True for `HH:MM:SS` (digits and colons in that shape).
+  static bool is_clock(const std::string& t) {
+    if (t.size() != 8) return false;
+    for (std::size_t i = 0; i < 8; ++i) {
+      bool colon = i == 2 || i == 5;
+      if (colon ? t[i] != ':' : (t[i] < '0' || t[i] > '9')) return false;
+    }
+    return true;
   }
 
   /// Waits for the tool's exit; nullopt after kPatience.
@@ -110,35 +130,25 @@ class ToolRun {
     return all;
   }
 
-  std::optional<std::smatch> wait_line(std::vector<std::string>& lines, const std::string& pattern) {
-    std::regex re(pattern);
+  // std::regex is avoided on purpose: GCC 12's <regex> trips -Wmaybe-uninitialized under ASan.
+  template <class Pred>
+  std::optional<std::string> wait_line(std::vector<std::string>& lines, Pred pred) {
     std::unique_lock<std::mutex> lock(mutex_);
     std::size_t seen = 0;
-    std::optional<std::smatch> found;
     auto scan = [&] {
       for (; seen < lines.size(); ++seen) {
-        std::smatch m;
-        if (std::regex_search(lines[seen], m, re)) {
-          found = m;
-          return true;
-        }
+        if (pred(lines[seen])) return true;
       }
       return false;
     };
-    // Matches refer to strings in `lines`, which are never modified or removed while the run
-    // lives, but the vector may reallocate: copy the matched line to keep the match valid.
     if (!cv_.wait_for(lock, kPatience, scan)) return std::nullopt;
-    kept_.push_back(std::make_unique<std::string>(lines[seen]));
-    std::smatch m;
-    std::regex_search(*kept_.back(), m, re);
-    return m;
+    return lines[seen];
   }
 
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<std::string> out_;
   std::vector<std::string> err_;
-  std::vector<std::unique_ptr<std::string>> kept_;
   std::optional<ExitStatus> status_;
   ProcessId pid_ = 0;
   std::unique_ptr<LocalProcessBackend> backend_;
