@@ -4,6 +4,8 @@
 // where modhost has not installed its handler yet run as "threadsafe" death tests, which re-exec
 // this binary.
 
+#ifndef _WIN32  // The SIGCHLD host contract and fork() are POSIX-only.
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,3 +149,5 @@ TEST(HostChildren, ForkedHostGetsAFreshWatcher) {
 
 }  // namespace
 }  // namespace modhost::test
+
+#endif  // _WIN32

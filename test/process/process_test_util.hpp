@@ -10,6 +10,15 @@
 #include "modhost/child_process.hpp"
 #include "platform.hpp"
 
+#if defined(_WIN32)
+#include <stdlib.h>
+
+// POSIX setenv/unsetenv for the environment tests; _putenv_s updates the Win32 environment block
+// too, which is what the child inherits.
+inline int setenv(const char* key, const char* value, int) { return _putenv_s(key, value); }
+inline int unsetenv(const char* key) { return _putenv_s(key, ""); }
+#endif
+
 #if !defined(_WIN32)
 #include <dirent.h>
 #include <errno.h>
