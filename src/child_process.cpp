@@ -74,6 +74,11 @@ ProcessId ChildProcess::pid() const noexcept { return state_ ? state_->pid() : 0
 
 Result<void> ChildProcess::terminate() {
   if (!state_) return inert_error();
+  // A graceful request starts a stop: if the leader dies of it, the watcher must kill the rest of
+  // its group before reaping it, as stop() arranges. LocalProcessBackend's parallel shutdown sends
+  // this to every instance first and calls stop() one by one afterwards, by which time a leader
+  // may be gone already; without the mark its SIGTERM-ignoring descendants would survive.
+  state_->begin_stop();
   return detail::signal_process(*state_, detail::StopSignal::Terminate);
 }
 

@@ -83,15 +83,41 @@ void LocalProcessBackend::Impl::shutdown() {
                    std::to_string(options_.shutdown_grace.count()) + " ms");
   }
   // Everyone gets the graceful request at once, then one deadline for all: N stubborn children
-  // take one grace period, not N. stop() below repeats the request harmlessly and kills what is
-  // left of each group when its share of the deadline is over.
-  for (const auto& inst : all) (void)inst->child.terminate();
+  // take one grace period, not N. When it passes, every survivor is killed at once too, so the
+  // kills do not queue behind each other's reaping.
+  std::vector<bool> exited_before(all.size(), false);
+  std::vector<bool> killed(all.size(), false);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    auto early = all[i]->child.try_wait();
+    exited_before[i] = early.ok() && early->has_value();
+    if (!exited_before[i]) (void)all[i]->child.terminate();
+  }
   const auto deadline = SteadyClock::now() + options_.shutdown_grace;
-  for (const auto& inst : all) {
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (exited_before[i]) continue;
     auto left = std::max(SteadyClock::duration::zero(), deadline - SteadyClock::now());
-    Result<StopResult> stopped = inst->child.stop(left);
+    auto done = all[i]->child.wait_for(left);
+    if (done.ok() && !done->has_value()) break;  // the deadline passed: the rest are killed below
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (exited_before[i]) continue;
+    auto st = all[i]->child.try_wait();
+    if (st.ok() && !st->has_value()) {
+      killed[i] = true;
+      (void)all[i]->child.kill();
+    }
+  }
+  // stop(0) now only collects each status and removes what is left of each group (a descendant
+  // that ignored SIGTERM after its leader exited); the story of the stop is the one above.
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& inst = all[i];
+    Result<StopResult> stopped = inst->child.stop(std::chrono::nanoseconds::zero());
     if (stopped) {
-      record_stop(*inst, *stopped);
+      StopResult r = *stopped;
+      r.already_exited = exited_before[i];
+      r.graceful_sent = !exited_before[i];
+      r.killed = killed[i];
+      record_stop(*inst, r);
     } else {
       supervisor(LogLevel::Error, inst->handle.module, inst->handle.instance_id,
                  "shutdown: cannot stop: " + stopped.error().message());
