@@ -143,6 +143,14 @@ TEST(ToolConfig, PartialLineIsFlushedAndContinuedWithTheSamePrefix) {
   ASSERT_TRUE(run.finish());
 }
 
+TEST(ToolConfig, OverLongLineContinuesWithTheSamePrefix) {
+  ToolRun run({"start", "-f", fixture("long/Procfile"), "--no-timestamp"});
+  EXPECT_TRUE(run.wait_stdout_line("long.1 | " + std::string(64 * 1024, 'x')));
+  EXPECT_TRUE(run.wait_stdout_line("long.1 | " + std::string(70000 - 64 * 1024, 'x')));
+  run.send(Signal::Interrupt);
+  ASSERT_TRUE(run.finish());
+}
+
 TEST(ToolConfig, RunAppliesDotenvAndReturnsTheCode) {
   ToolRun run({"run", "-e", fixture("env/.env"), "sh", "-c", "echo \"A=$A D=$D\"; exit 7"},
               {{"A", "from-parent"}, {"INHERITED_X", "ix"}});
