@@ -36,6 +36,8 @@ class ToolRun {
                    std::vector<std::pair<std::string, std::string>> env = {},
                    std::string program = MODHOST_TOOL) {
     LocalBackendOptions o;
+    // The tool's own lines are up to 64 KiB plus its prefix: take them whole.
+    o.max_line_length = 1024 * 1024;
     o.sink = [this](const LogRecord& r) {
       if (r.is_supervisor()) return;
       std::lock_guard<std::mutex> lock(mutex_);
