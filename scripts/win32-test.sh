@@ -42,7 +42,10 @@ fi
 wineserver -p </dev/null >/dev/null 2>&1
 wine cmd /c exit 0 </dev/null >/dev/null 2>&1
 
-make PLATFORM=win32 BUILD="$BUILD" -j1 test "$@"
+# The tool's end-to-end tests (Tool*) run Procfiles of POSIX shell lines and send POSIX signals;
+# they are left out here (see docs/win32.md). Everything else runs: core, process, backend, and
+# the tool's unit tests.
+make PLATFORM=win32 BUILD="$BUILD" -j1 test GTEST_FILTER="${GTEST_FILTER:--Tool*}" "$@"
 rc=$?
 
 wineserver -k >/dev/null 2>&1
