@@ -1,6 +1,7 @@
 #include "run_command.hpp"
 
-#include <atomic>
+#include <mutex>
+#include <vector>
 
 #include "config.hpp"
 #include "signals.hpp"
@@ -31,15 +32,23 @@ int run_command(const Options& options) {
   // may read the terminal and gets Ctrl-C from it directly, like a command run without modhost.
   so.new_process_group = false;
 
-  // The watcher starts before the spawn so that no signal falls between the two; until the pid
-  // is known there is nobody to forward to.
-  std::atomic<ProcessId> pid{0};
-  auto watcher = SignalWatcher::start([&pid](const SignalEvent& e) {
+  // The watcher starts before the spawn so that no signal is lost: one that arrives before the
+  // pid is known (the command may already be running and visible) is held and sent right after.
+  std::mutex mutex;
+  ProcessId pid = 0;
+  bool ended = false;
+  std::vector<Signal> held;
+  auto watcher = SignalWatcher::start([&](const SignalEvent& e) {
     // A signal from the terminal (Ctrl-C) went to the whole foreground group, the command
     // included: forwarding it would deliver it twice.
     if (!e.sent_by_process) return;
-    ProcessId target = pid.load();
-    if (target > 0) (void)signal_process(target, e.signal);
+    std::lock_guard<std::mutex> lock(mutex);
+    if (ended) return;
+    if (pid == 0) {
+      held.push_back(e.signal);
+    } else {
+      (void)signal_process(pid, e.signal);
+    }
   });
   if (!watcher) {
     write_stderr("modhost: error: " + watcher.error().message() + "\n");
@@ -50,10 +59,17 @@ int run_command(const Options& options) {
     write_stderr("modhost: error: " + child.error().message() + "\n");
     return 127;
   }
-  pid.store(child->pid());
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    pid = child->pid();
+    for (Signal sig : held) (void)signal_process(pid, sig);
+  }
   Result<ExitStatus> status = child->wait();
-  // Not forwarded any more: once reaped, the id may belong to another process.
-  pid.store(0);
+  {
+    // Not forwarded any more: once reaped, the id may belong to another process.
+    std::lock_guard<std::mutex> lock(mutex);
+    ended = true;
+  }
   if (!status) {
     write_stderr("modhost: error: " + status.error().message() + "\n");
     return 1;
