@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #if defined(__linux__)
@@ -59,9 +61,16 @@ class PollPipeReader final : public PipeReader {
     }
     wake_read_ = fds[0];
     wake_write_ = fds[1];
+    // The thread is created with every signal blocked (it inherits the mask), so that the host's
+    // handlers, and modhost's SIGCHLD handler, run on the host's own threads and never interrupt
+    // the reader in the middle of delivering a line.
+    sigset_t all, old;
+    ::sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &old);
     // std::thread reports failure by throwing; under -fno-exceptions that would abort, which is
     // the documented behaviour of the standard library in that mode (there is no error to return).
     thread_ = std::thread([this] { run(); });
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
     return ok_result();
   }
 
