@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "cli/signals.hpp"
+#include "error_text.hpp"
 
 namespace modhost::cli {
 namespace {
@@ -57,7 +58,7 @@ class Win32SignalWatcher final : public SignalWatcher {
   Result<void> install() {
     thread_ = std::thread([this] { loop(); });
     if (!SetConsoleCtrlHandler(&Win32SignalWatcher::on_console_event, TRUE)) {
-      return Error::from_os(static_cast<int>(GetLastError()), "SetConsoleCtrlHandler");
+      return detail::win32::os_error(GetLastError(), "SetConsoleCtrlHandler");
     }
     return ok_result();
   }
@@ -157,7 +158,7 @@ Result<void> signal_group(ProcessId pid, Signal signal) noexcept {
   if (!GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, static_cast<DWORD>(pid))) {
     return Error(errc::unsupported,
                  "cannot send CTRL_BREAK to process group " + std::to_string(pid) + ": " +
-                     std::system_category().message(static_cast<int>(GetLastError())));
+                     detail::win32::error_text(GetLastError()));
   }
   return ok_result();
 }
@@ -171,12 +172,12 @@ Result<void> kill_group(ProcessId pid) noexcept {
   if (pid <= 0) return Error(errc::invalid_argument, "no process id");
   HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, static_cast<DWORD>(pid));
   if (h == nullptr) {
-    return Error::from_os(static_cast<int>(GetLastError()), "OpenProcess(" + std::to_string(pid) + ")");
+    return detail::win32::os_error(GetLastError(), "OpenProcess(" + std::to_string(pid) + ")");
   }
   const BOOL ok = TerminateProcess(h, 1);
   const DWORD err = GetLastError();
   CloseHandle(h);
-  if (!ok) return Error::from_os(static_cast<int>(err), "TerminateProcess(" + std::to_string(pid) + ")");
+  if (!ok) return detail::win32::os_error(err, "TerminateProcess(" + std::to_string(pid) + ")");
   return ok_result();
 }
 

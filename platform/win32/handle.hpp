@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "error_text.hpp"
 #include "platform.hpp"
 
 namespace modhost::detail::win32 {
@@ -52,9 +53,7 @@ inline Pipe::native_type to_native(HANDLE h) noexcept {
   return reinterpret_cast<Pipe::native_type>(h);
 }
 
-// Error::from_os for the calling thread's GetLastError(), with `context` in front.
-inline Error last_error(std::string context) {
-  return Error::from_os(static_cast<int>(GetLastError()), std::move(context));
-}
+// os_error() for the calling thread's GetLastError(), with `context` in front.
+inline Error last_error(std::string context) { return os_error(GetLastError(), std::move(context)); }
 
 }  // namespace modhost::detail::win32

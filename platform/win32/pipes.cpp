@@ -43,7 +43,7 @@ Result<ChildPipe> make_child_pipe(bool parent_reads) {
       const DWORD err = GetLastError();
       // Taken by someone else: try another name a few times.
       if ((err == ERROR_ACCESS_DENIED || err == ERROR_PIPE_BUSY) && attempt < 4) continue;
-      return Error::from_os(static_cast<int>(err), "cannot create a pipe for the child");
+      return os_error(err, "cannot create a pipe for the child");
     }
     // The child's end is a plain synchronous handle: children expect ordinary blocking stdio.
     UniqueHandle client(CreateFileW(name.c_str(), parent_reads ? GENERIC_WRITE : GENERIC_READ, 0,

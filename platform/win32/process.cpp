@@ -53,7 +53,7 @@ Result<void> signal_process(ProcessState& state, StopSignal signal) noexcept {
     if (has_exited(native.process.get())) return ok_result();
     return Error(errc::unsupported, "cannot send CTRL_BREAK to process " +
                                         std::to_string(native.pid) + ": " +
-                                        std::system_category().message(static_cast<int>(err)));
+                                        win32::error_text(err));
   }
   return ok_result();
 }
@@ -143,7 +143,7 @@ Result<void> read_pipes_to_end(Pipe& out, std::string& out_data, Pipe& err, std:
         if (e != ERROR_IO_PENDING) {
           finish(s);
           cancel_all();
-          return Error::from_os(static_cast<int>(e), s.name);
+          return win32::os_error(e, s.name);
         }
         s.pending = true;
       }
@@ -174,7 +174,7 @@ Result<void> read_pipes_to_end(Pipe& out, std::string& out_data, Pipe& err, std:
     }
     finish(s);
     cancel_all();
-    return Error::from_os(static_cast<int>(e), s.name);
+    return win32::os_error(e, s.name);
   }
 }
 

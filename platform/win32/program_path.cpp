@@ -87,7 +87,7 @@ Result<std::wstring> resolve_program(std::string_view program, const char* path,
   std::wstring found;
   if (wide->find_first_of(L"\\/:") != std::wstring::npos) {
     if (find_with_extensions(full_path(*wide), exts, found)) return found;
-    return Error::from_os(ERROR_FILE_NOT_FOUND, "");
+    return os_error(ERROR_FILE_NOT_FOUND, "");
   }
   std::wstring dirs = system_path();
   if (path != nullptr) {
@@ -101,7 +101,7 @@ Result<std::wstring> resolve_program(std::string_view program, const char* path,
     base += *wide;
     if (find_with_extensions(base, exts, found)) return full_path(found);
   }
-  return Error::from_os(ERROR_FILE_NOT_FOUND, "");
+  return os_error(ERROR_FILE_NOT_FOUND, "");
 }
 
 }  // namespace modhost::detail::win32

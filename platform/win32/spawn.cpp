@@ -28,7 +28,7 @@ Error spawn_error(const std::string& program, const Error& reason) {
 }
 
 Error spawn_os_error(const std::string& program, DWORD err) {
-  return Error::from_os(static_cast<int>(err), "failed to spawn process: " + program);
+  return win32::os_error(err, "failed to spawn process: " + program);
 }
 
 // The handle a child gets for Stdio::Inherit: an inheritable duplicate of ours (our own may not be
@@ -106,7 +106,7 @@ Result<void> check_working_directory(const SpawnOptions& options, std::wstring& 
                  "failed to spawn process: " + options.program + ": working directory " +
                      options.working_directory +
                      (missing ? " does not exist"
-                              : ": " + std::system_category().message(static_cast<int>(err))));
+                              : ": " + win32::error_text(err)));
   }
   if ((attrs & FILE_ATTRIBUTE_DIRECTORY) == 0) {
     return Error(errc::invalid_argument, "failed to spawn process: " + options.program +

@@ -107,6 +107,7 @@ TEST(Win32Spawn, NotAnExecutableIsAnError) {
   EXPECT_EQ(c.error().code().category(), std::system_category());
   EXPECT_NE(c.error().message().find(std::string("failed to spawn process: ") + path),
             std::string::npos);
+  EXPECT_EQ(c.error().message().find("Unknown error"), std::string::npos) << c.error().message();
 }
 
 TEST(Win32Spawn, FailuresLeakNoHandle) {

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "../../platform/win32/error_text.hpp"
 #include "../../platform/win32/text.hpp"
 
 namespace modhost::detail::win32 {
@@ -64,6 +65,17 @@ TEST(Win32Text, UnpairedSurrogatesBecomeReplacementCharacters) {
   bad.push_back(L'x');
   bad.push_back(static_cast<wchar_t>(0xDC00));
   EXPECT_EQ(to_utf8(bad), "\xef\xbf\xbdx\xef\xbf\xbd");
+}
+
+TEST(Win32ErrorText, SystemTextOrTheNumber) {
+  const std::string found = error_text(2);  // ERROR_FILE_NOT_FOUND
+  EXPECT_FALSE(found.empty());
+  EXPECT_NE(found.back(), '.');
+  EXPECT_NE(found.back(), '\n');
+  EXPECT_EQ(error_text(0x2FFFFFFF), "Windows error " + std::to_string(0x2FFFFFFF));
+  Error e = os_error(5, "opening x");
+  EXPECT_EQ(e.code(), std::error_code(5, std::system_category()));
+  EXPECT_EQ(e.message(), "opening x: " + error_text(5));
 }
 
 }  // namespace

@@ -1,0 +1,37 @@
+// Windows error texts (see error_text.hpp).
+
+#include "error_text.hpp"
+
+#ifndef WIN32_LEAN_AND_MEAN
+#define WIN32_LEAN_AND_MEAN
+#endif
+#include <windows.h>
+
+#include "text.hpp"
+
+namespace modhost::detail::win32 {
+
+std::string error_text(unsigned long code) {
+  wchar_t* buf = nullptr;
+  const DWORD len = FormatMessageW(
+      FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+      nullptr, code, 0, reinterpret_cast<LPWSTR>(&buf), 0, nullptr);
+  std::string text;
+  if (len > 0 && buf != nullptr) text = to_utf8(std::wstring_view(buf, len));
+  if (buf != nullptr) LocalFree(buf);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' ||
+                           text.back() == '.')) {
+    text.pop_back();
+  }
+  if (text.empty()) text = "Windows error " + std::to_string(code);
+  return text;
+}
+
+Error os_error(unsigned long code, std::string context) {
+  std::string message = std::move(context);
+  if (!message.empty()) message += ": ";
+  message += error_text(code);
+  return Error(std::error_code(static_cast<int>(code), std::system_category()), std::move(message));
+}
+
+}  // namespace modhost::detail::win32
