@@ -2,6 +2,8 @@
 // Ctrl-Break and close events to a handler that the system runs on a thread of its own. The
 // handler queues the event; the watcher's thread runs the callback, as on POSIX. Only Ctrl-Break
 // can be sent to another process group (GenerateConsoleCtrlEvent), and only within one console.
+// Like the rest of the tool, this file uses the library's public API only (Error::from_os, not
+// the platform layer's internals), so the tool links against a shared build of the library too.
 
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
@@ -16,7 +18,6 @@
 #include <thread>
 
 #include "cli/signals.hpp"
-#include "error_text.hpp"
 
 namespace modhost::cli {
 namespace {
@@ -58,7 +59,7 @@ class Win32SignalWatcher final : public SignalWatcher {
   Result<void> install() {
     thread_ = std::thread([this] { loop(); });
     if (!SetConsoleCtrlHandler(&Win32SignalWatcher::on_console_event, TRUE)) {
-      return detail::win32::os_error(GetLastError(), "SetConsoleCtrlHandler");
+      return Error::from_os(static_cast<int>(GetLastError()), "SetConsoleCtrlHandler");
     }
     return ok_result();
   }
@@ -158,7 +159,7 @@ Result<void> signal_group(ProcessId pid, Signal signal) noexcept {
   if (!GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, static_cast<DWORD>(pid))) {
     return Error(errc::unsupported,
                  "cannot send CTRL_BREAK to process group " + std::to_string(pid) + ": " +
-                     detail::win32::error_text(GetLastError()));
+                     std::system_category().message(static_cast<int>(GetLastError())));
   }
   return ok_result();
 }
@@ -172,12 +173,12 @@ Result<void> kill_group(ProcessId pid) noexcept {
   if (pid <= 0) return Error(errc::invalid_argument, "no process id");
   HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, static_cast<DWORD>(pid));
   if (h == nullptr) {
-    return detail::win32::os_error(GetLastError(), "OpenProcess(" + std::to_string(pid) + ")");
+    return Error::from_os(static_cast<int>(GetLastError()), "OpenProcess(" + std::to_string(pid) + ")");
   }
   const BOOL ok = TerminateProcess(h, 1);
   const DWORD err = GetLastError();
   CloseHandle(h);
-  if (!ok) return detail::win32::os_error(err, "TerminateProcess(" + std::to_string(pid) + ")");
+  if (!ok) return Error::from_os(static_cast<int>(err), "TerminateProcess(" + std::to_string(pid) + ")");
   return ok_result();
 }
 
