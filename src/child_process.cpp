@@ -47,15 +47,29 @@ ChildProcess::ChildProcess() noexcept = default;
 ChildProcess::ChildProcess(std::shared_ptr<detail::ProcessState> state) noexcept
     : state_(std::move(state)) {}
 
+namespace {
+
+// Kills and reaps a still-running child, and closes the parent's pipe ends that were never taken.
+// The ends are closed here rather than with the state: the exit watcher may hold the last reference
+// to the state for a moment after the exit was delivered, and the fds must not outlive the object.
+void finish(detail::ProcessState& state) noexcept {
+  detail::release_process(state);
+  state.take_stdin();
+  state.take_stdout();
+  state.take_stderr();
+}
+
+}  // namespace
+
 ChildProcess::~ChildProcess() {
-  if (state_) detail::release_process(*state_);
+  if (state_) finish(*state_);
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept : state_(std::move(other.state_)) {}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
-    if (state_) detail::release_process(*state_);
+    if (state_) finish(*state_);
     state_ = std::move(other.state_);
   }
   return *this;
