@@ -296,7 +296,11 @@ TEST(LocalBackend, last_line_without_newline_arrives) {
 // 100,000 lines written just before exit all arrive, in order per stream, before the exit record.
 TEST(LocalBackend, lines_written_before_exit_all_arrive_in_order) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  LocalBackendOptions o = rec.options();
+  // The exit record waits for the pipes' EOF, or this long: generous, so that a loaded machine
+  // cannot reorder it before the last lines (EOF comes right after the exit anyway).
+  o.forwarder_drain_timeout = std::chrono::seconds(10);
+  LocalProcessBackend backend(CancellationToken(), o);
   OopModuleConfig cfg("w", BackendKind::LocalProcess);
   cfg.binary = line_writer_path();
   cfg.args = {"100000", "64"};
