@@ -7,9 +7,12 @@
 #include <windows.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "../../platform/win32/environment_block.hpp"
@@ -163,6 +166,51 @@ TEST(Win32Spawn, MoreThan64ChildrenAtOnce) {
     ASSERT_TRUE(s->has_value()) << "child " << i << " never reported its exit";
     EXPECT_EQ(**s, ExitStatus::exited(i % 50));
   }
+}
+
+// The handle list at work: while one thread keeps starting long-lived children, another runs
+// short ones with piped stdout to EOF. Had a long-lived child inherited a short one's pipe, that
+// pipe's EOF would wait for the long-lived child, and output() would hang until the end.
+TEST(Win32Spawn, ConcurrentSpawnsInheritOnlyTheirOwnHandles) {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool done = false;
+  std::vector<ChildProcess> sleepers;
+  std::thread starter([&] {
+    // Starts up to 40 sleepers while the main thread works; after 60 s without the main thread
+    // finishing (a leaked handle would hang it), kills them, so the test fails instead of hanging.
+    const auto give_up = std::chrono::steady_clock::now() + 60s;
+    std::unique_lock<std::mutex> lock(mutex);
+    while (!done && sleepers.size() < 40) {
+      lock.unlock();
+      SpawnOptions o = child({"sleep", "1000"});
+      o.stdout_mode = Stdio::Null;
+      auto c = ChildProcess::spawn(o);
+      lock.lock();
+      if (!c) break;
+      sleepers.push_back(std::move(*c));
+    }
+    if (!cv.wait_until(lock, give_up, [&] { return done; })) sleepers.clear();
+  });
+  auto slowest = std::chrono::steady_clock::duration::zero();
+  for (int i = 0; i < 20; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto c = ChildProcess::spawn(child({"lines", "2", "10"}));
+    ASSERT_TRUE(c) << c.error().message();
+    auto out = c->output();
+    ASSERT_TRUE(out);
+    EXPECT_EQ(out->stdout_data.size(), 22u);
+    slowest = std::max(slowest, std::chrono::steady_clock::now() - t0);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+  }
+  cv.notify_all();
+  starter.join();
+  EXPECT_GT(sleepers.size(), 0u);
+  EXPECT_LT(slowest, 20s) << "a pipe's EOF waited for another child";
+  sleepers.clear();  // their destructors terminate their jobs
 }
 
 std::string read_first_line(Pipe& pipe) {
