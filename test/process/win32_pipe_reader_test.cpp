@@ -1,0 +1,160 @@
+// Win32 only: the IOCP PipeReader (platform/win32/pipe_reader.cpp) beyond the shared backend
+// tests: more pipes than WaitForMultipleObjects could wait on, remove() and stop() while reads are
+// in flight (the kernel must hand every OVERLAPPED back before it is freed), deadlines, and exit
+// watches through the thread pool.
+#ifdef _WIN32
+
+#include <gtest/gtest.h>
+#include <windows.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "modhost/child_process.hpp"
+#include "platform.hpp"
+
+namespace modhost::detail {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+class Recorder final : public PipeReaderHandler {
+ public:
+  void on_data(std::uint64_t key, std::string_view bytes) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (eofs_.count(key) != 0) ++after_eof_;
+    bytes_[key] += bytes.size();
+  }
+  void on_eof(std::uint64_t key) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!eofs_.insert(key).second) ++after_eof_;
+    }
+    cv_.notify_all();
+  }
+  void on_wake() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      wakes_.push_back(Clock::now());
+    }
+    cv_.notify_all();
+  }
+
+  // Waits until `pred` holds (checked under the lock) or 60 s pass.
+  template <class Pred>
+  bool wait(Pred pred) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return cv_.wait_for(lock, 60s, [&] { return pred(); });
+  }
+
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<std::uint64_t, std::size_t> bytes_;
+  std::set<std::uint64_t> eofs_;
+  std::vector<Clock::time_point> wakes_;
+  int after_eof_ = 0;
+};
+
+SpawnOptions child(std::vector<std::string> args) {
+  SpawnOptions o;
+  o.program = MODHOST_TEST_CHILD;
+  o.args = std::move(args);
+  o.stdout_mode = Stdio::Pipe;
+  return o;
+}
+
+TEST(Win32PipeReader, HundredPipesOnOneThread) {
+  constexpr int kChildren = 100;
+  Recorder rec;
+  auto reader = start_pipe_reader(rec);
+  ASSERT_TRUE(reader) << reader.error().message();
+  std::vector<ChildProcess> children;
+  for (int i = 0; i < kChildren; ++i) {
+    auto c = ChildProcess::spawn(child({"lines", "50", "20"}));
+    ASSERT_TRUE(c) << c.error().message();
+    ASSERT_TRUE((*reader)->add(static_cast<std::uint64_t>(i), c->take_stdout()));
+    children.push_back(std::move(*c));
+  }
+  EXPECT_TRUE(rec.wait([&] { return rec.eofs_.size() == kChildren; }))
+      << rec.eofs_.size() << " of " << kChildren << " pipes reached EOF";
+  std::lock_guard<std::mutex> lock(rec.mutex_);
+  for (int i = 0; i < kChildren; ++i) {
+    EXPECT_EQ(rec.bytes_[static_cast<std::uint64_t>(i)], 50u * 21u) << "pipe " << i;
+  }
+  EXPECT_EQ(rec.after_eof_, 0);
+}
+
+TEST(Win32PipeReader, RemoveAndStopWithReadsInFlight) {
+  Recorder rec;
+  auto reader = start_pipe_reader(rec);
+  ASSERT_TRUE(reader);
+  std::vector<ChildProcess> children;
+  for (int i = 0; i < 10; ++i) {
+    auto c = ChildProcess::spawn(child({"sleep", "1000"}));
+    ASSERT_TRUE(c);
+    ASSERT_TRUE((*reader)->add(static_cast<std::uint64_t>(i), c->take_stdout()));
+    children.push_back(std::move(*c));
+  }
+  // Half are removed while their reads are pending; the rest are closed by stop().
+  for (int i = 0; i < 5; ++i) (*reader)->remove(static_cast<std::uint64_t>(i));
+  EXPECT_FALSE((*reader)->add(7, Pipe()));  // invalid pipe
+  auto t0 = Clock::now();
+  (*reader)->stop();
+  EXPECT_LT(Clock::now() - t0, 10s);
+  (*reader)->stop();  // idempotent
+  std::lock_guard<std::mutex> lock(rec.mutex_);
+  EXPECT_TRUE(rec.eofs_.empty());  // removal and stop deliver no on_eof
+  EXPECT_TRUE(rec.bytes_.empty());
+}
+
+TEST(Win32PipeReader, DeadlineAndWake) {
+  Recorder rec;
+  auto reader = start_pipe_reader(rec);
+  ASSERT_TRUE(reader);
+  auto t0 = Clock::now();
+  (*reader)->set_deadline(t0 + 150ms);
+  ASSERT_TRUE(rec.wait([&] { return rec.wakes_.size() == 1; }));
+  {
+    std::lock_guard<std::mutex> lock(rec.mutex_);
+    EXPECT_GE(rec.wakes_[0] - t0, 150ms);  // never early
+  }
+  (*reader)->wake();
+  ASSERT_TRUE(rec.wait([&] { return rec.wakes_.size() == 2; }));
+  // A cleared deadline does not fire.
+  (*reader)->set_deadline(Clock::now() + 50ms);
+  (*reader)->set_deadline(Clock::time_point::max());
+  std::unique_lock<std::mutex> lock(rec.mutex_);
+  EXPECT_FALSE(rec.cv_.wait_for(lock, 300ms, [&] { return rec.wakes_.size() > 2; }));
+}
+
+TEST(Win32PipeReader, WatchExitReportsTheExit) {
+  Recorder rec;
+  auto reader = start_pipe_reader(rec);
+  ASSERT_TRUE(reader);
+  auto c = ChildProcess::spawn(child({"sleep", "0.2"}));
+  ASSERT_TRUE(c);
+  ASSERT_TRUE((*reader)->watch_exit(42, c->pid()));
+  EXPECT_FALSE((*reader)->watch_exit(42, c->pid()));  // key already registered
+  EXPECT_TRUE(rec.wait([&] { return rec.eofs_.count(42) == 1; }));
+  // A watch removed before the exit reports nothing.
+  auto d = ChildProcess::spawn(child({"sleep", "1000"}));
+  ASSERT_TRUE(d);
+  ASSERT_TRUE((*reader)->watch_exit(43, d->pid()));
+  (*reader)->remove(43);
+  ASSERT_TRUE(d->kill());
+  ASSERT_TRUE(d->wait());
+  (*reader)->stop();
+  std::lock_guard<std::mutex> lock(rec.mutex_);
+  EXPECT_EQ(rec.eofs_.count(43), 0u);
+}
+
+}  // namespace
+}  // namespace modhost::detail
+
+#endif  // _WIN32
