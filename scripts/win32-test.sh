@@ -27,7 +27,7 @@ if [ "${#need[@]}" -gt 0 ]; then
   }
 fi
 
-export WINEPREFIX="${WINEPREFIX:-$HOME/.wine-modhost}"
+export WINEPREFIX="${WINEPREFIX:-${HOME:-/root}/.wine-modhost}"
 export WINEDEBUG="${WINEDEBUG:--all}"
 export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=}"  # no Mono/Gecko install prompts
 
