@@ -219,7 +219,8 @@ Options:
                           how many instances of each process to run (default: all=1)
   -c, --concurrency ...   same as --formation, as in honcho (foreman's -c means colour;
                           use --color here)
-  -p, --port N            base port (default: $PORT, else 5000); each instance gets
+  -p, --port N            base port (default: PORT from the .env files or the
+                          environment, else 5000); each instance gets
                           PORT = N + 100 x (its line's index in the Procfile) + (instance - 1)
   -t, --timeout SECS      grace period after the graceful signal before the kill (default 5)
       --color[=auto|always|never]
@@ -232,10 +233,11 @@ Options:
   -v, --version           show the version
 
 Each process runs under /bin/sh -c (cmd.exe /d /s /c on Windows) in its own process group,
-with stdin from the null device, and PS=NAME.N and PORT in its environment. When one process
-exits, or on SIGINT, SIGTERM or SIGHUP, every process gets SIGTERM at once and whatever is
-left after --timeout is killed; a second Ctrl-C kills at once. SIGUSR1 and SIGUSR2 are
-forwarded. The exit code is that of the process that exited first (128 + N if signal N
+in the root, with stdin from the null device, and PS=NAME.N and PORT in its environment; a
+command that is one simple command is run with "exec", so the program itself gets the
+signals. When one process exits, on SIGINT, SIGTERM or SIGHUP, or when stdout is closed,
+every process gets SIGTERM at once and whatever is left after --timeout is killed; a second
+Ctrl-C kills at once. SIGUSR1 and SIGUSR2 are forwarded. The exit code is that of the process that exited first (128 + N if signal N
 ended it), 128 + N when signal N stopped modhost (130 for Ctrl-C), and 1 for bad input.
 )";
 }
