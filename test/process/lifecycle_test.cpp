@@ -189,7 +189,7 @@ TEST_P(Lifecycle, LinesSplitBetweenStreams) {
   EXPECT_EQ(merged->stdout_data.size(), 100u * 11u);
 }
 
-#ifndef _WIN32  // writes with ::write(fd); the Windows parent end is a HANDLE.
+#ifndef _WIN32  // writes with ::write(fd); Windows: Win32Spawn.StdinPipe.
 TEST_P(Lifecycle, StdinPipe) {
   SpawnOptions o = child({"cat"});
   o.stdin_mode = Stdio::Pipe;

@@ -148,6 +148,25 @@ TEST(Win32Spawn, ExitCodesArrive) {
   EXPECT_EQ(*status, ExitStatus::exited(7));
 }
 
+// The parent's stdin end is a plain synchronous handle: WriteFile without an OVERLAPPED works.
+TEST(Win32Spawn, StdinPipe) {
+  SpawnOptions o = child({"cat"});
+  o.stdin_mode = Stdio::Pipe;
+  auto c = ChildProcess::spawn(o);
+  ASSERT_TRUE(c) << c.error().message();
+  Pipe in = c->take_stdin();
+  ASSERT_TRUE(in.valid());
+  EXPECT_FALSE(c->take_stdin().valid());  // handed over once
+  DWORD written = 0;
+  ASSERT_TRUE(WriteFile(reinterpret_cast<HANDLE>(in.native()), "hello\n", 6, &written, nullptr));
+  EXPECT_EQ(written, 6u);
+  in.close();
+  auto out = c->output();
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->stdout_data, "hello\n");
+  EXPECT_TRUE(out->status.success());
+}
+
 // More children at once than WaitForMultipleObjects could watch: every exit still arrives, through
 // the one job completion port.
 TEST(Win32Spawn, MoreThan64ChildrenAtOnce) {
