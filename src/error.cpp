@@ -2,6 +2,8 @@
 
 #include "modhost/error.hpp"
 
+#include "platform.hpp"
+
 #include <string>
 #include <system_error>
 
@@ -55,7 +57,7 @@ Error Error::from_os(int os_error, std::string context) {
   std::error_code code(os_error, std::system_category());
   std::string message = std::move(context);
   if (!message.empty()) message += ": ";
-  message += code.message();
+  message += detail::os_error_text(os_error);
   return Error(code, std::move(message));
 }
 

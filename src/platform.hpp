@@ -39,6 +39,11 @@ void write_stderr(std::string_view text) noexcept;
 // Closes a native pipe end; tolerates the invalid value.
 void close_native(Pipe::native_type native) noexcept;
 
+// The OS's text for an OS error code (errno on POSIX; GetLastError() on Windows, as UTF-8 from
+// FormatMessageW, since the C++ runtime's text there is in the ANSI code page). Error::from_os uses
+// it, so every OS error reads the same whichever layer made it.
+std::string os_error_text(int code);
+
 // The name of a signal ("SIGTERM"), or an empty view when unknown / not applicable.
 std::string_view signal_name(int sig) noexcept;
 

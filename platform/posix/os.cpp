@@ -12,7 +12,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <system_error>
 
 #include "platform.hpp"
 
@@ -95,6 +97,11 @@ void close_native(Pipe::native_type native) noexcept {
   // On Linux the fd is released even when close() reports EINTR, so retrying could close an fd
   // another thread has just been given; call it exactly once.
   ::close(static_cast<int>(native));
+}
+
+std::string os_error_text(int code) {
+  // The standard library's text is strerror's, which is what POSIX users expect to read.
+  return std::system_category().message(code);
 }
 
 std::string_view signal_name(int sig) noexcept {

@@ -7,6 +7,7 @@
 #endif
 #include <windows.h>
 
+#include "platform.hpp"
 #include "text.hpp"
 
 namespace modhost::detail::win32 {
@@ -28,10 +29,13 @@ std::string error_text(unsigned long code) {
 }
 
 Error os_error(unsigned long code, std::string context) {
-  std::string message = std::move(context);
-  if (!message.empty()) message += ": ";
-  message += error_text(code);
-  return Error(std::error_code(static_cast<int>(code), std::system_category()), std::move(message));
+  return Error::from_os(static_cast<int>(code), std::move(context));
 }
 
 }  // namespace modhost::detail::win32
+
+namespace modhost::detail {
+
+std::string os_error_text(int code) { return win32::error_text(static_cast<unsigned long>(code)); }
+
+}  // namespace modhost::detail
