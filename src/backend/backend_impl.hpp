@@ -10,8 +10,13 @@
 //   never held while calling the sink, on_exit, or a blocking ChildProcess method.
 // - sink_mutex_ serializes sink calls (recursive, so a sink that calls spawn_instance, which logs,
 //   does not deadlock itself). It may be taken before mutex_, never after.
-// - Stoppers (stop_instance, shutdown) block on the caller's thread in ChildProcess::stop, then
-//   ask the poll thread to drain and close the pipes and wait on cv_ until it has.
+// - Stoppers (stop_instance, shutdown) send the graceful request and wait on the caller's thread
+//   (ChildProcess::wait_for, cut short by kill_token_), kill at their deadline, then ask the poll
+//   thread to drain and close the pipes and wait on cv_ until it has delivered the exit record.
+// - Every exit, by itself or by a stop, goes through handle_exit: the instance is marked Exited at
+//   once and its exit record (and on_exit) follows its pipes' EOF, at most the drain timeout
+//   later, normally on the poll thread. So during a shutdown each instance's record comes when it
+//   ends, not when the last one has.
 
 #include <atomic>
 #include <chrono>
@@ -56,10 +61,15 @@ struct Instance {
   std::optional<ExitStatus> exit_status;
   bool exited_by_itself = false;
   std::optional<StopResult> stop_result;
+  bool stop_began = false;            // a stop (or kill_all) reached it; see begin_stop_locked
+  bool ended_before_stop = false;     // the stop found it already gone: it ended by itself
+  bool graceful_sent = false;         // the one graceful request of its stop was sent
+  bool kill_sent = false;             // it was (or is about to be) killed
   int open_streams = 0;               // pipes still registered with the reader
   bool exit_watched = false;          // the reader will tell us of the exit
-  bool finalized = false;             // the exit record was emitted and on_exit called
-  bool exit_record_pending = false;   // exited by itself; the record waits for the pipes' EOF
+  bool finalized = false;             // the exit record is being emitted (claimed by one thread)
+  bool delivered = false;             // the exit record was emitted and on_exit has returned
+  bool exit_record_pending = false;   // exited; the record waits for the pipes' EOF
   bool close_when_drained = false;    // stopped: close the pipes at drain_deadline
   SteadyClock::time_point drain_deadline = SteadyClock::time_point::max();
 
@@ -83,9 +93,11 @@ struct LocalProcessBackend::Impl final : detail::PipeReaderHandler {
   void on_data(std::uint64_t key, std::string_view bytes) override;
   void on_eof(std::uint64_t key) override;
   void on_wake() override;
-  // The exit of `inst` was noticed (its watch fired, its pipes closed without a watch, or it was
-  // already gone at spawn). `poll_thread` says whether the caller is the poll thread.
-  void handle_exit(const std::shared_ptr<detail::Instance>& inst, bool poll_thread);
+  // The exit of `inst` was noticed (its watch fired, its pipes closed without a watch, a stopper's
+  // wait returned `known`, or it was already gone at spawn): marks it Exited and arranges its
+  // exit record. `poll_thread` says whether the caller is the poll thread. Idempotent.
+  void handle_exit(const std::shared_ptr<detail::Instance>& inst, bool poll_thread,
+                   std::optional<ExitStatus> known = std::nullopt);
   // Asks the reader for an on_wake at `when` if that is earlier than the one pending.
   void schedule_deadline(SteadyClock::time_point when);
   void note_poll_thread() noexcept;
@@ -97,12 +109,23 @@ struct LocalProcessBackend::Impl final : detail::PipeReaderHandler {
   void emit_exit(const std::shared_ptr<detail::Instance>& inst);
   InstanceStatus snapshot_locked(const detail::Instance& inst) const;
   std::shared_ptr<detail::Instance> find_locked(std::uint64_t key) const;
-  // Records the outcome of a ChildProcess::stop on `inst` (unless it had already exited).
-  void record_stop(detail::Instance& inst, const StopResult& result);
-  // Marks `insts` gone-by-stop, asks the poll thread to close their pipes within the drain
-  // timeout, waits until it has, then emits the exit records not yet emitted and forgets them.
+  // Claims the stop of `inst` for the caller (true) unless a stop already reached it or it ended.
+  bool begin_stop_locked(detail::Instance& inst);
+  // Sends the one graceful request of a stop the caller claimed. False when there is nothing to
+  // wait for: the instance had already ended (then it ended by itself), or the platform could
+  // not send the request (then the caller kills at once).
+  bool send_graceful(detail::Instance& inst);
+  // Kills `inst` unless it has ended, marking the kill first so its exit record says so.
+  void kill_now(detail::Instance& inst);
+  // Waits for the exit status after the signals were sent and hands it to handle_exit. On an error
+  // (a host that broke the SIGCHLD contract) the instance is closed without a status and the
+  // error returned.
+  Result<void> collect_exit(const std::shared_ptr<detail::Instance>& inst);
+  // Asks the poll thread to close the pipes of `insts` within the drain timeout, waits until it
+  // has and their exit records were delivered, then forgets them. Their exits were handled.
   void drain_and_forget(const std::vector<std::shared_ptr<detail::Instance>>& insts);
-  void shutdown();
+  void shutdown(std::chrono::milliseconds grace);
+  void kill_all();
   void start_stopper();  // from the token's callback: never blocks the canceller
 
   CancellationToken token_;
@@ -120,6 +143,8 @@ struct LocalProcessBackend::Impl final : detail::PipeReaderHandler {
   int spawns_in_flight_ = 0;
   enum class Phase { Open, ShuttingDown, Done } phase_ = Phase::Open;
   std::thread stopper_;
+  // Cancelled (and replaced) by kill_all, so that every wait of a stop in progress ends at once.
+  CancellationToken kill_token_;
 
   std::optional<Error> reader_error_;  // set when the reader thread could not start
   std::atomic<std::thread::id> poll_thread_{};

@@ -64,12 +64,22 @@ void LocalProcessBackend::Impl::emit_exit(const std::shared_ptr<Instance>& inst)
   } else {
     text = "stopped: " + status;
     if (s.stop_result && s.stop_result->killed) {
-      text += " (killed after the grace period)";
+      text += " (killed)";
       level = LogLevel::Warn;
     }
   }
-  supervisor(level, inst->handle.module, inst->handle.instance_id, text);
-  if (options_.on_exit) options_.on_exit(s);
+  {
+    // One hold of the sink lock for both, so no other record comes between the record and
+    // on_exit (on_exit is serialized with the sink, as documented).
+    std::lock_guard<std::recursive_mutex> sink_lock(sink_mutex_);
+    supervisor(level, inst->handle.module, inst->handle.instance_id, text);
+    if (options_.on_exit) options_.on_exit(s);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    inst->delivered = true;
+  }
+  cv_.notify_all();
 }
 
 LocalProcessBackend::LocalProcessBackend(CancellationToken cancel, LocalBackendOptions options)
@@ -90,7 +100,7 @@ LocalProcessBackend::LocalProcessBackend(CancellationToken cancel, LocalBackendO
 LocalProcessBackend::~LocalProcessBackend() {
   // No new stopper after this: reset() also waits for a callback running right now.
   impl_->registration_.reset();
-  impl_->shutdown();
+  impl_->shutdown(impl_->options_.shutdown_grace);
   if (impl_->stopper_.joinable()) impl_->stopper_.join();
   if (impl_->reader_) impl_->reader_->stop();
 }
@@ -141,6 +151,7 @@ Result<InstanceHandle> LocalProcessBackend::spawn_instance(const OopModuleConfig
   so.stdout_mode = Stdio::Pipe;
   so.stderr_mode = Stdio::Pipe;
   so.new_process_group = true;
+  so.kill_on_parent_death = impl_->options_.kill_on_parent_death;
   if (config.working_directory && !config.working_directory->empty()) {
     std::error_code ec;
     if (std::filesystem::is_directory(*config.working_directory, ec)) {
@@ -172,21 +183,27 @@ Result<InstanceHandle> LocalProcessBackend::spawn_instance(const OopModuleConfig
     impl_->instances_.emplace(handle.instance_id, inst);
     impl_->by_seq_.emplace(seq, inst);
   }
-  // Logged before the pipes are read, so that "spawned" precedes the instance's first line.
-  impl_->supervisor(LogLevel::Info, config.name, handle.instance_id,
-                    "spawned " + binary + " (pid " + std::to_string(*handle.pid) + ")");
-
-  Result<void> added = impl_->reader_->add(inst->key(detail::kStdoutSlot), std::move(out));
-  if (added) added = impl_->reader_->add(inst->key(detail::kStderrSlot), std::move(err));
-  if (!added) {
-    impl_->reader_->remove(inst->key(detail::kStdoutSlot));
-    {
-      std::lock_guard<std::mutex> lock(impl_->mutex_);
-      impl_->instances_.erase(handle.instance_id);
-      impl_->by_seq_.erase(seq);
+  {
+    // The sink lock is held from before the pipes are read until on_spawn and the "spawned"
+    // record are out: the poll thread, which takes it for every line, cannot deliver the
+    // instance's first line before them. The reader's add() never waits for its thread, so this
+    // cannot deadlock; and a failed add is reported before on_spawn, which is then not called.
+    std::lock_guard<std::recursive_mutex> sink_lock(impl_->sink_mutex_);
+    Result<void> added = impl_->reader_->add(inst->key(detail::kStdoutSlot), std::move(out));
+    if (added) added = impl_->reader_->add(inst->key(detail::kStderrSlot), std::move(err));
+    if (!added) {
+      impl_->reader_->remove(inst->key(detail::kStdoutSlot));
+      {
+        std::lock_guard<std::mutex> lock(impl_->mutex_);
+        impl_->instances_.erase(handle.instance_id);
+        impl_->by_seq_.erase(seq);
+      }
+      // ~ChildProcess kills and reaps it; nothing of this instance is left.
+      return added.error().with_context("module " + config.name + ": cannot forward the output");
     }
-    // ~ChildProcess kills and reaps it; nothing of this instance is left.
-    return added.error().with_context("module " + config.name + ": cannot forward the output");
+    if (impl_->options_.on_spawn) impl_->options_.on_spawn(handle);
+    impl_->supervisor(LogLevel::Info, config.name, handle.instance_id,
+                      "spawned " + binary + " (pid " + std::to_string(*handle.pid) + ")");
   }
   Result<void> watch = impl_->reader_->watch_exit(inst->key(detail::kExitSlot), *handle.pid);
   if (!watch) {
@@ -207,12 +224,15 @@ Result<void> LocalProcessBackend::stop_instance(const InstanceHandle& handle) {
                  "stop_instance called from the sink (the poll thread) would deadlock");
   }
   std::shared_ptr<Instance> inst;
+  bool mine = false;
+  CancellationToken killed_now;
   {
     std::lock_guard<std::mutex> lock(impl_->mutex_);
     auto it = impl_->instances_.find(handle.instance_id);
     if (it != impl_->instances_.end()) {
       inst = it->second;
-      if (inst->state == InstanceState::Running) inst->state = InstanceState::Stopping;
+      mine = impl_->begin_stop_locked(*inst);
+      killed_now = impl_->kill_token_;
     }
   }
   if (!inst) {
@@ -221,13 +241,20 @@ Result<void> LocalProcessBackend::stop_instance(const InstanceHandle& handle) {
                           ", nothing to stop");
     return ok_result();
   }
-  Result<StopResult> stopped = inst->child.stop(impl_->options_.instance_stop_grace);
-  if (!stopped) {
-    return stopped.error().with_context("module " + handle.module + ": cannot stop instance " +
-                                        handle.instance_id.to_string());
+  // Not ours (a shutdown, another stop_instance or kill_all reached it first): no second graceful
+  // request; that stop ends it, and this call only waits for it below.
+  if (mine) {
+    if (impl_->send_graceful(*inst)) {
+      (void)inst->child.wait_for(impl_->options_.instance_stop_grace, &killed_now);
+    }
+    impl_->kill_now(*inst);
   }
-  impl_->record_stop(*inst, *stopped);
+  Result<void> collected = impl_->collect_exit(inst);
   impl_->drain_and_forget({inst});
+  if (!collected) {
+    return collected.error().with_context("module " + handle.module + ": cannot stop instance " +
+                                       handle.instance_id.to_string());
+  }
   return ok_result();
 }
 
@@ -255,6 +282,10 @@ std::vector<InstanceStatus> LocalProcessBackend::statuses() const {
   return out;
 }
 
-void LocalProcessBackend::shutdown() { impl_->shutdown(); }
+void LocalProcessBackend::shutdown() { impl_->shutdown(impl_->options_.shutdown_grace); }
+
+void LocalProcessBackend::shutdown(std::chrono::milliseconds grace) { impl_->shutdown(grace); }
+
+void LocalProcessBackend::kill_all() { impl_->kill_all(); }
 
 }  // namespace modhost

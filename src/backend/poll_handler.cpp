@@ -85,8 +85,9 @@ void LocalProcessBackend::Impl::on_eof(std::uint64_t key) {
         inst->exit_record_pending = false;
         emit_now = true;
       }
-      // Without an exit event from the platform, both pipes closing is the best hint of an exit.
-      maybe_exited = !inst->exit_watched && inst->state == InstanceState::Running;
+      // Without an exit event from the platform, both pipes closing is the best hint of an exit
+      // (also of one kill_all caused, which no stopper waits for).
+      maybe_exited = !inst->exit_watched && inst->state != InstanceState::Exited;
     }
   }
   cv_.notify_all();
@@ -95,23 +96,26 @@ void LocalProcessBackend::Impl::on_eof(std::uint64_t key) {
 }
 
 void LocalProcessBackend::Impl::handle_exit(const std::shared_ptr<Instance>& inst,
-                                            bool poll_thread) {
+                                            bool poll_thread, std::optional<ExitStatus> known) {
   bool watched;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (inst->state != InstanceState::Running) return;  // a stopper owns the rest
+    if (inst->state == InstanceState::Exited) return;  // noticed already, by another path
     watched = inst->exit_watched;
   }
-  Result<std::optional<ExitStatus>> status = inst->child.try_wait();
-  if (status.ok() && !status->has_value()) {
-    // The kernel reports the exit before the watcher has reaped the child. Without an exit event
-    // (pipes closed, process maybe alive) wait no longer than the drain timeout, then give up.
-    auto bound = watched ? std::chrono::duration_cast<std::chrono::nanoseconds>(kStatusPublishWait)
-                         : std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               options_.forwarder_drain_timeout);
-    status = inst->child.wait_for(bound);
+  Result<std::optional<ExitStatus>> status = known;
+  if (!known) {
+    status = inst->child.try_wait();
+    if (status.ok() && !status->has_value()) {
+      // The kernel reports the exit before the watcher has reaped the child. Without an exit
+      // event (pipes closed, process maybe alive) wait no longer than the drain timeout.
+      auto bound = watched ? std::chrono::duration_cast<std::chrono::nanoseconds>(kStatusPublishWait)
+                           : std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 options_.forwarder_drain_timeout);
+      status = inst->child.wait_for(bound);
+    }
+    if (status.ok() && !status->has_value() && !watched) return;  // still alive: not an exit
   }
-  if (status.ok() && !status->has_value() && !watched) return;  // still alive: not an exit
   std::string problem;
   if (!status.ok()) {
     problem = status.error().message();
@@ -122,18 +126,30 @@ void LocalProcessBackend::Impl::handle_exit(const std::shared_ptr<Instance>& ins
   SteadyClock::time_point deadline;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (inst->state != InstanceState::Running) return;
+    if (inst->state == InstanceState::Exited) return;
     inst->state = InstanceState::Exited;
-    inst->exited_by_itself = true;
     if (status.ok() && status->has_value()) inst->exit_status = **status;
+    // By itself means: before any stop of it began. An exit a stop caused is recorded with what
+    // that stop did, here and now, so its record need not wait for the rest of a shutdown.
+    inst->exited_by_itself = !inst->stop_began || inst->ended_before_stop;
+    if (!inst->exited_by_itself) {
+      StopResult r;
+      r.status = inst->exit_status.value_or(ExitStatus::exited(-1));
+      r.graceful_sent = inst->graceful_sent;
+      r.killed = inst->kill_sent;
+      inst->stop_result = r;
+      // A stopped instance's pipes are closed once drained; one that ended by itself keeps them
+      // (a descendant may still log) until it is stopped.
+      inst->close_when_drained = true;
+    }
     if (inst->open_streams == 0) {
       inst->finalized = true;
       emit_now = true;
     } else {
-      // Give the pipes the drain timeout to deliver the last lines before the exit record; they
-      // stay open afterwards (a descendant may still log), only a stop closes them.
+      // Give the pipes the drain timeout to deliver the last lines before the exit record.
       inst->exit_record_pending = true;
-      inst->drain_deadline = SteadyClock::now() + options_.forwarder_drain_timeout;
+      inst->drain_deadline = std::min(inst->drain_deadline,
+                                      SteadyClock::now() + options_.forwarder_drain_timeout);
       deadline = inst->drain_deadline;
     }
   }
