@@ -255,6 +255,163 @@ void W4_modhost_stop(benchmark::State& state) {
   report_percentiles(state, samples);
 }
 
+// ---- Paired runs ---------------------------------------------------------------------------------
+//
+// On a shared, loaded machine two separate benchmarks see different load, and their ratio swings
+// by tens of percent. The paired variants run one floor operation and one modhost operation per
+// iteration, alternating which goes first, time each, and report both medians and their ratio as
+// counters: both sides then see the same conditions. The iteration time is modhost's.
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double median(std::vector<double>& v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+// `floor_op` and `modhost_op` each perform one timed operation and return its duration in seconds
+// (so that untimed setup such as spawning the sleeper of W4 stays out), or a negative value on error.
+template <class FloorOp, class ModhostOp>
+void run_paired(benchmark::State& state, FloorOp floor_op, ModhostOp modhost_op) {
+  std::vector<double> floors, ours;
+  bool modhost_first = false;
+  for (auto _ : state) {
+    double f, m;
+    if (modhost_first) {
+      m = modhost_op();
+      f = floor_op();
+    } else {
+      f = floor_op();
+      m = modhost_op();
+    }
+    modhost_first = !modhost_first;
+    if (f < 0 || m < 0) {
+      state.SkipWithError("operation failed");
+      break;
+    }
+    floors.push_back(f);
+    ours.push_back(m);
+    state.SetIterationTime(m);
+  }
+  double fm = median(floors), mm = median(ours);
+  state.counters["floor_us"] = fm * 1e6;
+  state.counters["modhost_us"] = mm * 1e6;
+  state.counters["ratio"] = fm > 0 ? mm / fm : 0;
+  if (!ours.empty()) {
+    state.counters["floor_p99_us"] = floors[std::min(floors.size() - 1, floors.size() * 99 / 100)] * 1e6;
+    state.counters["modhost_p99_us"] = ours[std::min(ours.size() - 1, ours.size() * 99 / 100)] * 1e6;
+  }
+}
+
+double floor_true_once() {
+  char* argv[] = {kTrue, nullptr};
+  auto t0 = Clock::now();
+  pid_t pid = raw_spawn_null(argv);
+  if (pid < 0) return -1;
+  raw_wait(pid);
+  return seconds_since(t0);
+}
+
+double modhost_true_once(const modhost::SpawnOptions& o) {
+  auto t0 = Clock::now();
+  auto c = modhost::ChildProcess::spawn(o);
+  if (!c || !c->wait()) return -1;
+  return seconds_since(t0);
+}
+
+void W1_paired(benchmark::State& state) {
+  modhost::SpawnOptions o = true_options();
+  run_paired(state, floor_true_once, [&] { return modhost_true_once(o); });
+}
+
+void W1B_paired(benchmark::State& state) {
+  BigHeap heap;
+  modhost::SpawnOptions o = true_options();
+  run_paired(state, floor_true_once, [&] { return modhost_true_once(o); });
+}
+
+void W2_paired(benchmark::State& state) {
+  modhost::SpawnOptions o;
+  o.program = kEcho;
+  o.args = {kHello};
+  o.stdout_mode = modhost::Stdio::Pipe;
+  o.stderr_mode = modhost::Stdio::Pipe;
+  // The floor body of W2, one iteration at a time.
+  auto floor_once = [] {
+    char* argv[] = {kEcho, kHello, nullptr};
+    char buf[4096];
+    auto t0 = Clock::now();
+    int po[2], pe[2];
+    if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) return -1.0;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
+    pid_t pid = -1;
+    posix_spawn(&pid, argv[0], &fa, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(po[1]);
+    close(pe[1]);
+    std::string out;
+    struct pollfd fds[2] = {{po[0], POLLIN, 0}, {pe[0], POLLIN, 0}};
+    int open_count = 2;
+    while (open_count > 0) {
+      poll(fds, 2, -1);
+      for (auto& f : fds) {
+        if (f.fd < 0 || f.revents == 0) continue;
+        ssize_t n = read(f.fd, buf, sizeof buf);
+        if (n > 0) {
+          if (f.fd == po[0]) out.append(buf, static_cast<std::size_t>(n));
+        } else {
+          close(f.fd);
+          f.fd = -1;
+          --open_count;
+        }
+      }
+    }
+    raw_wait(pid);
+    return out == "hello\n" ? seconds_since(t0) : -1.0;
+  };
+  auto modhost_once = [&] {
+    auto t0 = Clock::now();
+    auto c = modhost::ChildProcess::spawn(o);
+    if (!c) return -1.0;
+    auto out = c->output();
+    if (!out || out->stdout_data != "hello\n") return -1.0;
+    return seconds_since(t0);
+  };
+  run_paired(state, floor_once, modhost_once);
+}
+
+void W4_paired(benchmark::State& state) {
+  modhost::SpawnOptions o;
+  o.program = kSleep;
+  o.args = {kThousand};
+  o.stdout_mode = modhost::Stdio::Null;
+  o.stderr_mode = modhost::Stdio::Null;
+  auto floor_once = [] {
+    char* argv[] = {kSleep, kThousand, nullptr};
+    pid_t pid = raw_spawn_null(argv);
+    if (pid < 0) return -1.0;
+    auto t0 = Clock::now();
+    kill(pid, SIGTERM);
+    raw_wait(pid);
+    return seconds_since(t0);
+  };
+  auto modhost_once = [&] {
+    auto c = modhost::ChildProcess::spawn(o);
+    if (!c) return -1.0;
+    auto t0 = Clock::now();
+    auto r = c->stop(std::chrono::seconds(5));
+    if (!r || r->killed) return -1.0;
+    return seconds_since(t0);
+  };
+  run_paired(state, floor_once, modhost_once);
+}
+
 // Floors and modhost alternate, so that slow drifts of a shared machine hit both alike.
 BENCHMARK(W1_floor_posix_spawn)->Unit(benchmark::kMicrosecond);
 BENCHMARK(W1_modhost)->Unit(benchmark::kMicrosecond);
@@ -265,5 +422,9 @@ BENCHMARK(W2_floor_posix_spawn_pipes_poll)->Unit(benchmark::kMicrosecond);
 BENCHMARK(W2_modhost)->Unit(benchmark::kMicrosecond);
 BENCHMARK(W4_floor_kill_waitpid)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(W4_modhost_stop)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(W1_paired)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(W1B_paired)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(W2_paired)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(W4_paired)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace
