@@ -217,9 +217,4 @@ Result<void> signal_process(ProcessId pid, Signal signal) noexcept {
   return send(pid, to_number(signal));
 }
 
-Result<void> kill_group(ProcessId pid) noexcept {
-  if (pid <= 0) return Error(errc::invalid_argument, "no process id");
-  return send(-pid, SIGKILL);
-}
-
 }  // namespace modhost::cli

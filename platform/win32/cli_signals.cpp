@@ -169,17 +169,4 @@ Result<void> signal_process(ProcessId pid, Signal signal) noexcept {
   return signal_group(pid, signal);
 }
 
-Result<void> kill_group(ProcessId pid) noexcept {
-  if (pid <= 0) return Error(errc::invalid_argument, "no process id");
-  HANDLE h = OpenProcess(PROCESS_TERMINATE, FALSE, static_cast<DWORD>(pid));
-  if (h == nullptr) {
-    return Error::from_os(static_cast<int>(GetLastError()), "OpenProcess(" + std::to_string(pid) + ")");
-  }
-  const BOOL ok = TerminateProcess(h, 1);
-  const DWORD err = GetLastError();
-  CloseHandle(h);
-  if (!ok) return Error::from_os(static_cast<int>(err), "TerminateProcess(" + std::to_string(pid) + ")");
-  return ok_result();
-}
-
 }  // namespace modhost::cli

@@ -62,7 +62,4 @@ Result<void> signal_group(ProcessId pid, Signal signal) noexcept;
 /// Sends `signal` to the single process `pid` (same caveats as `signal_group`).
 Result<void> signal_process(ProcessId pid, Signal signal) noexcept;
 
-/// Kills the process group led by `pid` at once (SIGKILL; Windows: terminates the process).
-Result<void> kill_group(ProcessId pid) noexcept;
-
 }  // namespace modhost::cli

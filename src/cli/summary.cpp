@@ -4,20 +4,16 @@
 
 namespace modhost::cli {
 
-InstanceEnd classify_end(const InstanceStatus& status, bool stop_begun, bool forced) {
+InstanceEnd classify_end(const InstanceStatus& status, bool forced) {
   InstanceEnd end;
   end.label = status.handle.module;
   end.status = status.exit_status.value_or(ExitStatus::exited(-1));
-  // The backend's exited_by_itself is also true for a process that our SIGTERM ended before the
-  // backend got round to stopping it; the tool knows better when it asked.
-  if (status.exited_by_itself && !stop_begun) {
+  if (status.exited_by_itself) {
     end.kind = EndKind::ExitedByItself;
   } else if (status.stop_result && status.stop_result->killed) {
-    end.kind = EndKind::Killed;
-  } else if (forced && end.status.signal() && signal_number_name(*end.status.signal()) == "SIGKILL") {
-    // The tool's own kill (second interrupt) is not the backend's: its stop result says the
-    // graceful signal was sent, not that it had to kill; the SIGKILL status tells them apart.
-    end.kind = EndKind::KilledAtOnce;
+    // The backend kills at the end of the grace period or when kill_all (the second interrupt)
+    // cuts it short; once the tool has forced the stop, a kill is that one.
+    end.kind = forced ? EndKind::KilledAtOnce : EndKind::Killed;
   } else {
     end.kind = EndKind::Stopped;
   }

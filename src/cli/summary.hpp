@@ -29,10 +29,10 @@ struct InstanceEnd {
   ExitStatus status;
 };
 
-/// Classifies a backend status. `stop_begun` says the tool had already asked every process to stop
-/// when this one ended (then it did not end "by itself", whatever raced with the request);
-/// `forced` says the tool killed everything at once (second Ctrl-C).
-InstanceEnd classify_end(const InstanceStatus& status, bool stop_begun, bool forced);
+/// Classifies a backend status: by itself when the backend says it ended before any stop of it
+/// began; killed when its stop had to kill it, "at once" when `forced` says the tool had called
+/// `kill_all` (second Ctrl-C) by then; stopped otherwise.
+InstanceEnd classify_end(const InstanceStatus& status, bool forced);
 
 /// "5s", "1.5s", "0.25s".
 std::string format_seconds(std::chrono::milliseconds duration);

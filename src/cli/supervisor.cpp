@@ -1,11 +1,9 @@
 #include "supervisor.hpp"
 
 #include <atomic>
-#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -49,6 +47,15 @@ class StartRun {
     bo.shutdown_grace = options_.timeout;
     bo.partial_line_timeout = std::chrono::milliseconds(100);
     bo.on_exit = [this](const InstanceStatus& s) { on_exit(s); };
+    // Comes before the instance's first line, so "started with pid N" precedes its output.
+    bo.on_spawn = [this](const InstanceHandle& h) {
+      out_.system(h.module + " started with pid " + std::to_string(h.pid.value_or(0)));
+    };
+    // If the tool dies without stopping its processes (SIGKILL, a crash), their leaders die too.
+    // Linux ties this to the spawning thread: every spawn_instance call below runs on this thread,
+    // which lives until the backend is destroyed at the end of run(), so no instance is killed
+    // early. Only the leaders are covered, not their descendants; a normal stop reaches those.
+    bo.kill_on_parent_death = true;
     backend_ = std::make_unique<LocalProcessBackend>(token_, std::move(bo));
 
     for (const InstancePlan& p : plan_) {
@@ -83,8 +90,6 @@ class StartRun {
       begin_stop();
       return false;
     }
-    // Normally announced already, from the backend's "spawned" record (see on_record).
-    announce(p.label, handle->pid.value_or(0));
     return true;
   }
 
@@ -129,18 +134,14 @@ class StartRun {
     if (!forced_.exchange(true)) {
       out_.system(std::string(signal_name(sig)) + " received again, killing all processes now",
                   LogLevel::Warn);
-      // The backend has no "kill now"; its instances not yet reaped still own their process
-      // groups, so signalling those groups cannot hit a reused id.
-      for (const InstanceStatus& s : backend_->statuses()) {
-        if (s.state != InstanceState::Exited && s.handle.pid) (void)kill_group(*s.handle.pid);
-      }
+      // The shutdown in progress (on stopper_) completes as soon as the processes are gone.
+      backend_->kill_all();
     }
   }
 
   void begin_stop() {
     if (stopping_) return;
     stopping_ = true;
-    stop_begun_.store(true);
     out_.system("sending SIGTERM to all processes (killing them after " +
                 format_seconds(options_.timeout) + ")");
     // shutdown() blocks for up to the grace period; the main loop must stay free to see a second
@@ -151,14 +152,6 @@ class StartRun {
     });
   }
 
-  void announce(const std::string& label, ProcessId pid) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!announced_.insert(label).second) return;
-    }
-    out_.system(label + " started with pid " + std::to_string(pid));
-  }
-
   // Runs on the backend's threads, one call at a time.
   void on_record(const LogRecord& r) {
     if (!r.is_supervisor()) {
@@ -167,18 +160,12 @@ class StartRun {
                 r.line);
       return;
     }
-    // The backend's own lifecycle records are replaced by the tool's shorter lines; the start is
-    // taken from its "spawned ... (pid N)" record because that one precedes the first output line.
+    // The backend's own lifecycle records are replaced by the tool's shorter lines, printed from
+    // on_spawn and on_exit.
     std::string_view text = r.line;
-    if (starts_with(text, "spawned ")) {
-      std::size_t at = text.rfind("(pid ");
-      long long pid = at == std::string_view::npos ? 0 : std::atoll(std::string(text.substr(at + 5)).c_str());
-      announce(std::string(r.module), static_cast<ProcessId>(pid));
-      return;
-    }
     if (r.level == LogLevel::Debug || r.level == LogLevel::Trace) return;
-    if (starts_with(text, "exited: ") || starts_with(text, "stopped: ") ||
-        starts_with(text, "shutting down ")) {
+    if (starts_with(text, "spawned ") || starts_with(text, "exited: ") ||
+        starts_with(text, "stopped: ") || starts_with(text, "shutting down ")) {
       return;
     }
     std::string line = r.module.empty() ? std::string(text)
@@ -186,9 +173,10 @@ class StartRun {
     out_.line(r.timestamp, kSystemLabel, kSystemColor, r.level, line);
   }
 
-  // Runs on the backend's poll or stop thread, after the instance's last lines were delivered.
+  // Runs on the backend's poll (or stop) thread as soon as the instance ended, after its last lines
+  // were delivered: during a stop, each process's line comes when it ends.
   void on_exit(const InstanceStatus& s) {
-    InstanceEnd end = classify_end(s, stop_begun_.load(), forced_.load());
+    InstanceEnd end = classify_end(s, forced_.load());
     {
       std::lock_guard<std::mutex> lock(mutex_);
       ends_.push_back(end);
@@ -227,11 +215,9 @@ class StartRun {
   std::thread stopper_;
   bool stopping_ = false;              // main thread only
   std::optional<int> exit_code_;       // main thread only; the first reason to stop decides it
-  std::atomic<bool> stop_begun_{false};  // stopping_, for the backend's threads
-  std::atomic<bool> forced_{false};
+  std::atomic<bool> forced_{false};   // the second interrupt called kill_all
 
-  std::mutex mutex_;  // guards announced_ and ends_
-  std::set<std::string> announced_;
+  std::mutex mutex_;  // guards ends_
   std::vector<InstanceEnd> ends_;
 };
 

@@ -30,27 +30,31 @@ TEST(Summary, FormatSeconds) {
 
 TEST(Summary, ClassifyAndDescribe) {
   const auto grace = std::chrono::milliseconds(5000);
-  InstanceEnd by_itself = classify_end(status("job.1", ExitStatus::exited(3), true), false, false);
+  InstanceEnd by_itself = classify_end(status("job.1", ExitStatus::exited(3), true), false);
   EXPECT_EQ(by_itself.kind, EndKind::ExitedByItself);
   EXPECT_EQ(describe_end(by_itself, grace), "exited with code 3");
 
-  // Ended after the stop began: stopped, even if the backend saw the exit first.
-  InstanceEnd raced = classify_end(status("web.1", ExitStatus::signaled(15), true), true, false);
-  EXPECT_EQ(raced.kind, EndKind::Stopped);
-  EXPECT_EQ(describe_end(raced, grace), "terminated by SIGTERM");
+  // Ended by the graceful signal of a stop.
+  StopResult term;
+  term.graceful_sent = true;
+  term.status = ExitStatus::signaled(15);
+  InstanceEnd stopped = classify_end(status("web.1", ExitStatus::signaled(15), false, term), false);
+  EXPECT_EQ(stopped.kind, EndKind::Stopped);
+  EXPECT_EQ(describe_end(stopped, grace), "terminated by SIGTERM");
+  // Ended by the graceful signal after the second interrupt: still stopped, not killed.
+  EXPECT_EQ(classify_end(status("web.1", ExitStatus::signaled(15), false, term), true).kind,
+            EndKind::Stopped);
 
   StopResult killed;
   killed.killed = true;
   killed.graceful_sent = true;
   killed.status = ExitStatus::signaled(9);
-  InstanceEnd k = classify_end(status("slow.1", ExitStatus::signaled(9), false, killed), true, false);
+  InstanceEnd k = classify_end(status("slow.1", ExitStatus::signaled(9), false, killed), false);
   EXPECT_EQ(k.kind, EndKind::Killed);
   EXPECT_EQ(describe_end(k, grace), "killed after 5s");
 
-  StopResult sent;
-  sent.graceful_sent = true;
-  sent.status = ExitStatus::signaled(9);
-  InstanceEnd forced = classify_end(status("slow.1", ExitStatus::signaled(9), false, sent), true, true);
+  // Killed after the second interrupt (kill_all): at once.
+  InstanceEnd forced = classify_end(status("slow.1", ExitStatus::signaled(9), false, killed), true);
   EXPECT_EQ(forced.kind, EndKind::KilledAtOnce);
   EXPECT_EQ(describe_end(forced, grace), "killed at once");
 }

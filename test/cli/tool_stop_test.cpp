@@ -74,6 +74,29 @@ TEST(ToolStop, SecondInterruptKillsAtOnce) {
   EXPECT_NE(out.find("killed at once: stubborn.1"), std::string::npos) << out;
 }
 
+TEST(ToolStop, EachEndIsReportedWhenItHappens) {
+  // A 600 s grace: web.1's end must be printed while stubborn.1 still holds the stop up, not
+  // after it; only then does the second Ctrl-C end the run.
+  ToolRun run(start_args("mixed", {"-t", "600"}));
+  ASSERT_TRUE(run.wait_stdout("web ready")) << run.stdout_text();
+  ASSERT_TRUE(run.wait_stdout("stubborn ready")) << run.stdout_text();
+  run.send(Signal::Interrupt);
+  ASSERT_TRUE(run.wait_stdout("system     | web.1 terminated by SIGTERM"))
+      << "web.1's end waited for its stubborn sibling:\n" << run.stdout_text();
+  ASSERT_TRUE(run.wait_stdout("stubborn.1 | ignoring TERM")) << run.stdout_text();
+  run.send(Signal::Interrupt);
+  auto st = run.finish();
+  ASSERT_TRUE(st) << run.stdout_text();
+  EXPECT_EQ(*st, ExitStatus::exited(130));
+  std::string out = run.stdout_text();
+  EXPECT_NE(out.find("stubborn.1 killed at once"), std::string::npos) << out;
+  EXPECT_NE(out.find("stopped on SIGTERM: web.1"), std::string::npos) << out;
+  EXPECT_NE(out.find("killed at once: stubborn.1"), std::string::npos) << out;
+  // One graceful signal per process: the trap ran once.
+  std::size_t first = out.find("ignoring TERM");
+  EXPECT_EQ(out.find("ignoring TERM", first + 1), std::string::npos) << out;
+}
+
 TEST(ToolStop, GraceRunsOutThenKill) {
   ToolRun run(start_args("stubborn", {"-t", "0.5"}));
   ASSERT_TRUE(run.wait_stdout("stubborn ready"));
