@@ -151,7 +151,8 @@ void LocalProcessBackend::Impl::shutdown(std::chrono::milliseconds grace) {
   // kill_all cancels the wait) every survivor is killed at once, so the kills do not queue behind
   // each other's reaping.
   for (std::size_t i = 0; i < all.size(); ++i) {
-    if (mine[i]) (void)send_graceful(*all[i]);
+    // Where the request cannot be sent (Windows without a shared console) waiting is pointless.
+    if (mine[i] && !send_graceful(*all[i])) kill_now(*all[i]);
   }
   const auto deadline = SteadyClock::now() + grace;
   for (const auto& inst : all) {
