@@ -39,6 +39,11 @@ void write_stderr(std::string_view text) noexcept;
 // Closes a native pipe end; tolerates the invalid value.
 void close_native(Pipe::native_type native) noexcept;
 
+// Registers handlers run around fork() (pthread_atfork on POSIX; nothing on Windows, which has no
+// fork): `prepare` in the parent before the fork, `parent` and `child` after it in each process.
+// Portable code uses it to keep its locks and caches right in a host that forks without exec.
+void at_fork(void (*prepare)(), void (*parent)(), void (*child)()) noexcept;
+
 // The OS's text for an OS error code (errno on POSIX; GetLastError() on Windows, as UTF-8 from
 // FormatMessageW, since the C++ runtime's text there is in the ANSI code page). Error::from_os uses
 // it, so every OS error reads the same whichever layer made it.

@@ -55,16 +55,22 @@ class V7Generator {
     return u;
   }
 
- private:
   static std::uint64_t unix_ms() noexcept {
     auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count();
     return ms < 0 ? 0 : static_cast<std::uint64_t>(ms);
   }
 
+  // fork() without exec: the lock is taken before the fork, so the child never inherits it held by
+  // a thread that does not exist there, and the child drops the unused part of the random batch,
+  // so its ids do not repeat the tail bits of the parent's next ids.
+  static void before_fork() noexcept;
+  static void after_fork_in_parent() noexcept;
+  static void after_fork_in_child() noexcept;
+
+ private:
   // Random bits come from the OS in batches, so that an id costs a system call only once every
-  // 32 draws. Caveat: a process that forks without exec shares the unused part of the batch with
-  // its child; ids stay unique within each process, as documented.
+  // 32 draws.
   std::uint64_t random64() noexcept {
     if (pos_ == kBatch) {
       if (!detail::os_random(batch_, sizeof batch_).ok()) fill_fallback();
@@ -104,8 +110,21 @@ class V7Generator {
 V7Generator& generator() noexcept {
   // Deliberately leaked: ids may be created from static destructors or threads still running at
   // exit(), after a function-local static object would have been destroyed.
-  static V7Generator* g = new V7Generator();
+  static V7Generator* g = [] {
+    auto* created = new V7Generator();
+    detail::at_fork(&V7Generator::before_fork, &V7Generator::after_fork_in_parent,
+                    &V7Generator::after_fork_in_child);
+    return created;
+  }();
   return *g;
+}
+
+void V7Generator::before_fork() noexcept { generator().mu_.lock(); }
+void V7Generator::after_fork_in_parent() noexcept { generator().mu_.unlock(); }
+void V7Generator::after_fork_in_child() noexcept {
+  V7Generator& g = generator();
+  g.pos_ = kBatch;
+  g.mu_.unlock();
 }
 
 constexpr char kHex[] = "0123456789abcdef";

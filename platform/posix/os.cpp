@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -97,6 +98,12 @@ void close_native(Pipe::native_type native) noexcept {
   // On Linux the fd is released even when close() reports EINTR, so retrying could close an fd
   // another thread has just been given; call it exactly once.
   ::close(static_cast<int>(native));
+}
+
+void at_fork(void (*prepare)(), void (*parent)(), void (*child)()) noexcept {
+  // pthread_atfork fails only with ENOMEM; the handlers then do not run, which leaves a forked
+  // child as it would be without modhost's care, not worse.
+  (void)::pthread_atfork(prepare, parent, child);
 }
 
 std::string os_error_text(int code) {

@@ -62,6 +62,11 @@ void close_native(Pipe::native_type native) noexcept {
   CloseHandle(reinterpret_cast<HANDLE>(native));
 }
 
+void at_fork(void (*)(), void (*)(), void (*)()) noexcept {
+  // Windows has no fork(): a new process never inherits another's memory, so there is nothing to
+  // repair.
+}
+
 std::string_view signal_name(int) noexcept {
   // Windows has no signals; children end with exit codes only.
   return {};
