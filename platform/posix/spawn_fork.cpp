@@ -95,16 +95,34 @@ int give_stdio(int source, int target, int null_fd) noexcept {
   return ::dup2(from, target) < 0 ? -1 : 0;
 }
 
-[[noreturn]] void child_main(const SpawnPlan& plan, int report_fd, int null_fd,
-                             pid_t parent) noexcept {
-  // Every signal is still blocked (the parent blocked them before fork), so no handler of the
-  // host, copied into this process, can run here. Reset the dispositions first, then unblock.
+// Sets every signal's disposition to SIG_DFL. On Linux this goes through the raw system call:
+// glibc's sigaction() refuses its internal signals (32 and 33, SIGCANCEL and SIGSETXID) with
+// EINVAL, and a host started by a program that used posix_spawn (GNU make, for one) has them at
+// SIG_IGN, which would otherwise survive our exec. SIG_DFL is 0 and so are the flags and the mask,
+// so an all-zero kernel sigaction means "default" whatever the architecture's field order.
+void reset_signal_dispositions() noexcept {
+#if defined(__linux__) && defined(SYS_rt_sigaction)
+  unsigned long all_default[8] = {};
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) {
+      ::syscall(SYS_rt_sigaction, sig, all_default, nullptr, (NSIG - 1) / 8);  // errors ignored
+    }
+  }
+#else
   struct sigaction dfl;
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);  // EINVAL ignored.
   }
+#endif
+}
+
+[[noreturn]] void child_main(const SpawnPlan& plan, int report_fd, int null_fd,
+                             pid_t parent) noexcept {
+  // Every signal is still blocked (the parent blocked them before fork), so no handler of the
+  // host, copied into this process, can run here. Reset the dispositions first, then unblock.
+  reset_signal_dispositions();
 #if defined(__linux__)
   if (plan.kill_on_parent_death) {
     if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail(report_fd, kPrctl, errno);
