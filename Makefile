@@ -36,7 +36,7 @@ endif
 read_list = $(strip $(shell cat $(1) 2>/dev/null))
 
 LIB_SRCS   := $(call read_list,src/sources.txt) $(call read_list,platform/$(PLATFORM)/sources.txt)
-CLI_SRCS   := $(call read_list,src/cli/sources.txt) $(call read_list,platform/$(PLATFORM)/cli_sources.txt)
+CLI_SRCS   := $(call read_list,src/cli/sources.txt) $(call read_list,platform/$(PLATFORM)/cli/sources.txt)
 TEST_SUITES := core process backend cli
 BENCH_SRCS := $(call read_list,test/bench/sources.txt)
 

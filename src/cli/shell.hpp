@@ -1,6 +1,6 @@
 #pragma once
 // How a Procfile command line is run: through the platform's shell (shell_command is implemented
-// once per platform, in platform/<os>/cli_shell.cpp).
+// once per platform, in platform/<os>/cli/shell.cpp).
 
 #include <string>
 #include <string_view>

@@ -1,5 +1,5 @@
 #pragma once
-// The tool's signal handling, implemented once per platform in platform/<os>/cli_signals.cpp:
+// The tool's signal handling, implemented once per platform in platform/<os>/cli/signals.cpp:
 // catching the stop signals (and Ctrl-C / Ctrl-Break / close on Windows) and sending signals to
 // the processes the tool runs.
 

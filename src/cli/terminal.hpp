@@ -1,6 +1,6 @@
 #pragma once
 // The few console services the tool needs from the OS, implemented once per platform in
-// platform/<os>/cli_terminal.cpp (the tool's only OS-specific code besides its signals).
+// platform/<os>/cli/terminal.cpp (the tool's only OS-specific code besides its signals).
 
 #include <chrono>
 #include <string>
