@@ -30,6 +30,8 @@ std::chrono::steady_clock::time_point deadline_after(std::chrono::nanoseconds ti
 
 }  // namespace
 
+std::string_view signal_name(int sig) noexcept { return detail::signal_name(sig); }
+
 std::string ExitStatus::to_string() const {
   if (kind == Kind::Exited) return "exited with code " + std::to_string(value);
   std::string s = "killed by signal " + std::to_string(value);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -93,6 +94,10 @@ struct ExitStatus {
   /// Different kind or value.
   friend bool operator!=(const ExitStatus& a, const ExitStatus& b) noexcept { return !(a == b); }
 };
+
+/// The name of signal number `sig` on this platform ("SIGTERM" for 15 on Linux), or an empty view
+/// for a number it does not know; always empty on Windows, which has no signals.
+std::string_view signal_name(int sig) noexcept;
 
 /// What `ChildProcess::stop` did.
 struct StopResult {

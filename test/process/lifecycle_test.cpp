@@ -61,6 +61,8 @@ TEST_P(Lifecycle, TerminateAndKill) {
   ASSERT_TRUE(a->terminate());
   EXPECT_EQ(*a->wait(), ExitStatus::signaled(SIGTERM));
   EXPECT_EQ(ExitStatus::signaled(SIGTERM).to_string(), "killed by signal 15 (SIGTERM)");
+  EXPECT_EQ(signal_name(SIGKILL), "SIGKILL");
+  EXPECT_EQ(signal_name(12345), "");
   // After the exit both are no-ops, not errors.
   EXPECT_TRUE(a->terminate());
   EXPECT_TRUE(a->kill());

@@ -150,47 +150,7 @@ Result<void> send(ProcessId target, int sig) noexcept {
 
 }  // namespace
 
-std::string_view signal_name(Signal signal) noexcept {
-  switch (signal) {
-    case Signal::Interrupt: return "SIGINT";
-    case Signal::Terminate: return "SIGTERM";
-    case Signal::Hangup: return "SIGHUP";
-    case Signal::User1: return "SIGUSR1";
-    case Signal::User2: return "SIGUSR2";
-  }
-  return "SIGTERM";
-}
-
 int signal_exit_code(Signal signal) noexcept { return 128 + to_number(signal); }
-
-std::string signal_number_name(int number) {
-  switch (number) {
-    case SIGHUP: return "SIGHUP";
-    case SIGINT: return "SIGINT";
-    case SIGQUIT: return "SIGQUIT";
-    case SIGILL: return "SIGILL";
-    case SIGTRAP: return "SIGTRAP";
-    case SIGABRT: return "SIGABRT";
-    case SIGBUS: return "SIGBUS";
-    case SIGFPE: return "SIGFPE";
-    case SIGKILL: return "SIGKILL";
-    case SIGUSR1: return "SIGUSR1";
-    case SIGSEGV: return "SIGSEGV";
-    case SIGUSR2: return "SIGUSR2";
-    case SIGPIPE: return "SIGPIPE";
-    case SIGALRM: return "SIGALRM";
-    case SIGTERM: return "SIGTERM";
-    case SIGCHLD: return "SIGCHLD";
-    case SIGCONT: return "SIGCONT";
-    case SIGSTOP: return "SIGSTOP";
-    case SIGTSTP: return "SIGTSTP";
-    case SIGTTIN: return "SIGTTIN";
-    case SIGTTOU: return "SIGTTOU";
-    case SIGXCPU: return "SIGXCPU";
-    case SIGXFSZ: return "SIGXFSZ";
-    default: return "signal " + std::to_string(number);
-  }
-}
 
 Result<std::unique_ptr<SignalWatcher>> SignalWatcher::start(
     std::function<void(const SignalEvent&)> callback) {

@@ -111,30 +111,7 @@ Error no_signals(ProcessId pid, Signal signal) {
 
 }  // namespace
 
-std::string_view signal_name(Signal signal) noexcept {
-  switch (signal) {
-    case Signal::Interrupt: return "SIGINT";
-    case Signal::Terminate: return "SIGTERM";
-    case Signal::Hangup: return "SIGHUP";
-    case Signal::User1: return "SIGUSR1";
-    case Signal::User2: return "SIGUSR2";
-  }
-  return "SIGTERM";
-}
-
 int signal_exit_code(Signal signal) noexcept { return 128 + to_number(signal); }
-
-std::string signal_number_name(int number) {
-  switch (number) {
-    case kSigHup: return "SIGHUP";
-    case kSigInt: return "SIGINT";
-    case kSigKill: return "SIGKILL";
-    case kSigUsr1: return "SIGUSR1";
-    case kSigUsr2: return "SIGUSR2";
-    case kSigTerm: return "SIGTERM";
-    default: return "signal " + std::to_string(number);
-  }
-}
 
 Result<std::unique_ptr<SignalWatcher>> SignalWatcher::start(
     std::function<void(const SignalEvent&)> callback) {
