@@ -21,13 +21,14 @@ using namespace std::chrono_literals;
 // A grace no test may wait out: only the behaviour under test can end the wait in time.
 constexpr std::chrono::milliseconds kEndless = std::chrono::minutes(10);
 
-int count_lines(const std::vector<Rec>& recs, const std::string& line) {
+// Both helpers serve only the POSIX tests below; Windows builds compile them unused.
+[[maybe_unused]] int count_lines(const std::vector<Rec>& recs, const std::string& line) {
   int n = 0;
   for (const auto& r : recs) n += r.line == line;
   return n;
 }
 
-std::optional<InstanceStatus> exit_of(Recorder& rec, const Uuid& id) {
+[[maybe_unused]] std::optional<InstanceStatus> exit_of(Recorder& rec, const Uuid& id) {
   for (const auto& s : rec.exits()) {
     if (s.handle.instance_id == id) return s;
   }

@@ -24,7 +24,8 @@ int main() {
     return 1;
   }
   bool ok = out->stdout_data == "consumer-ok\n" && out->status.code() == 3 &&
-            modhost::detect_log_level(out->stderr_data) == modhost::LogLevel::Warn &&
+            out->stderr_data == "level=warn\n" &&
+            modhost::detect_log_level("level=warn") == modhost::LogLevel::Warn &&
             modhost::Uuid::new_v7().version() == 7;
   std::printf("%s: stdout=%s status=%s\n", ok ? "consumer passed" : "consumer FAILED",
               out->stdout_data.c_str(), out->status.to_string().c_str());
