@@ -26,7 +26,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <memory>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -112,91 +114,162 @@ struct ExitLatch {
 
 // ---- W3 -----------------------------------------------------------------------------------------
 
-void BM_W3_Floor_ReadLoop(benchmark::State& state) {
+// What one run of the W3 writer cost: lines and bytes that arrived, parent CPU and wall seconds.
+struct W3Sample {
   long lines = 0;
-  double bytes = 0, cpu = 0;
-  for (auto _ : state) {
-    int fds[2];
-    double c0 = cpu_seconds();
-    pid_t pid = raw_spawn_piped({MODHOST_LINE_WRITER, std::to_string(kW3Lines), std::to_string(kW3Length)},
-                                &fds[0], &fds[1]);
-    if (pid < 0) {
-      state.SkipWithError("spawn failed");
-      return;
-    }
-    static char buf[64 * 1024];
-    pollfd p[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
-    int open = 2;
-    while (open > 0) {
-      if (::poll(p, 2, -1) < 0) continue;
-      for (auto& q : p) {
-        if (q.fd < 0 || q.revents == 0) continue;
-        ssize_t n = ::read(q.fd, buf, sizeof buf);
-        if (n <= 0) {
-          ::close(q.fd);
-          q.fd = -1;
-          --open;
-          continue;
-        }
-        bytes += static_cast<double>(n);
-        for (const char* s = buf; (s = static_cast<const char*>(std::memchr(s, '\n', static_cast<std::size_t>(buf + n - s)))) != nullptr; ++s) {
-          ++lines;
-        }
+  double bytes = 0;
+  double cpu = 0;
+  double wall = 0;
+};
+
+double wall_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// The floor: the writer's two pipes read with poll() + read() into one buffer, counting '\n'.
+bool w3_floor_once(W3Sample& s) {
+  int fds[2];
+  double c0 = cpu_seconds();
+  double w0 = wall_seconds();
+  pid_t pid = raw_spawn_piped({MODHOST_LINE_WRITER, std::to_string(kW3Lines), std::to_string(kW3Length)},
+                              &fds[0], &fds[1]);
+  if (pid < 0) return false;
+  static char buf[64 * 1024];
+  pollfd p[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
+  int open = 2;
+  while (open > 0) {
+    if (::poll(p, 2, -1) < 0) continue;
+    for (auto& q : p) {
+      if (q.fd < 0 || q.revents == 0) continue;
+      ssize_t n = ::read(q.fd, buf, sizeof buf);
+      if (n <= 0) {
+        ::close(q.fd);
+        q.fd = -1;
+        --open;
+        continue;
+      }
+      s.bytes += static_cast<double>(n);
+      for (const char* c = buf; (c = static_cast<const char*>(std::memchr(c, '\n', static_cast<std::size_t>(buf + n - c)))) != nullptr; ++c) {
+        ++s.lines;
       }
     }
-    ::waitpid(pid, nullptr, 0);
-    cpu += cpu_seconds() - c0;
   }
-  state.counters["lines/s"] = benchmark::Counter(static_cast<double>(lines), benchmark::Counter::kIsRate);
-  state.counters["MB/s"] = benchmark::Counter(bytes / 1e6, benchmark::Counter::kIsRate);
-  state.counters["cpu_ns/line"] = cpu * 1e9 / static_cast<double>(lines);
-  state.counters["lines_lost"] = static_cast<double>(kW3Lines * static_cast<long>(state.iterations()) - lines);
+  ::waitpid(pid, nullptr, 0);
+  s.cpu += cpu_seconds() - c0;
+  s.wall += wall_seconds() - w0;
+  return true;
+}
+
+// modhost: the writer as a backend instance; a sink that looks at every record (what a real sink
+// starts with); a run ends when on_exit reports the instance, after its last line.
+class W3Backend {
+ public:
+  W3Backend() : cfg_("w3", modhost::BackendKind::LocalProcess) {
+    modhost::LocalBackendOptions o;
+    o.sink = [this](const modhost::LogRecord& r) {
+      if (r.stream) {
+        ++sample_->lines;
+        sample_->bytes += static_cast<double>(r.line.size() + 1);
+        benchmark::DoNotOptimize(r.level);
+      }
+    };
+    o.on_exit = [this](const modhost::InstanceStatus&) {
+      std::lock_guard<std::mutex> lock(latch_.mutex);
+      ++latch_.exits;
+      latch_.cv.notify_all();
+    };
+    backend_ = std::make_unique<modhost::LocalProcessBackend>(modhost::CancellationToken(), o);
+    cfg_.binary = MODHOST_LINE_WRITER;
+    cfg_.args = {std::to_string(kW3Lines), std::to_string(kW3Length)};
+  }
+
+  // One run into `s`; an error text on failure.
+  std::string run_once(W3Sample& s) {
+    sample_ = &s;
+    double c0 = cpu_seconds();
+    double w0 = wall_seconds();
+    auto h = backend_->spawn_instance(cfg_);
+    if (!h.ok()) return h.error().message();
+    if (!latch_.wait_exits(++runs_, 60s)) return "no exit";
+    (void)backend_->stop_instance(*h);  // forgets it; its pipes are at EOF already
+    s.cpu += cpu_seconds() - c0;
+    s.wall += wall_seconds() - w0;
+    return {};
+  }
+
+ private:
+  ExitLatch latch_;
+  modhost::OopModuleConfig cfg_;
+  std::unique_ptr<modhost::LocalProcessBackend> backend_;
+  W3Sample* sample_ = nullptr;
+  std::size_t runs_ = 0;
+};
+
+void w3_counters(benchmark::State& state, const W3Sample& s) {
+  state.counters["lines/s"] = benchmark::Counter(static_cast<double>(s.lines), benchmark::Counter::kIsRate);
+  state.counters["MB/s"] = benchmark::Counter(s.bytes / 1e6, benchmark::Counter::kIsRate);
+  state.counters["cpu_ns/line"] = s.cpu * 1e9 / static_cast<double>(s.lines);
+  state.counters["lines_lost"] = static_cast<double>(kW3Lines * static_cast<long>(state.iterations()) - s.lines);
+}
+
+void BM_W3_Floor_ReadLoop(benchmark::State& state) {
+  W3Sample s;
+  for (auto _ : state) {
+    if (!w3_floor_once(s)) return state.SkipWithError("spawn failed");
+  }
+  w3_counters(state, s);
 }
 BENCHMARK(BM_W3_Floor_ReadLoop)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
 
 void BM_W3_Backend(benchmark::State& state) {
-  long lines = 0;
-  double bytes = 0, cpu = 0;
-  ExitLatch latch;
-  modhost::LocalBackendOptions o;
-  // A sink that looks at every record: what a real sink starts with.
-  o.sink = [&](const modhost::LogRecord& r) {
-    if (r.stream) {
-      ++lines;
-      bytes += static_cast<double>(r.line.size() + 1);
-      benchmark::DoNotOptimize(r.level);
-    }
-  };
-  o.on_exit = [&](const modhost::InstanceStatus&) {
-    std::lock_guard<std::mutex> lock(latch.mutex);
-    ++latch.exits;
-    latch.cv.notify_all();
-  };
-  modhost::LocalProcessBackend backend(modhost::CancellationToken(), o);
-  modhost::OopModuleConfig cfg("w3", modhost::BackendKind::LocalProcess);
-  cfg.binary = MODHOST_LINE_WRITER;
-  cfg.args = {std::to_string(kW3Lines), std::to_string(kW3Length)};
-  std::size_t n = 0;
+  W3Backend backend;
+  W3Sample s;
   for (auto _ : state) {
-    double c0 = cpu_seconds();
-    auto h = backend.spawn_instance(cfg);
-    if (!h.ok()) {
-      state.SkipWithError(h.error().message().c_str());
-      return;
-    }
-    if (!latch.wait_exits(++n, 60s)) {
-      state.SkipWithError("no exit");
-      return;
-    }
-    (void)backend.stop_instance(*h);  // forgets it; its pipes are at EOF already
-    cpu += cpu_seconds() - c0;
+    std::string error = backend.run_once(s);
+    if (!error.empty()) return state.SkipWithError(error.c_str());
   }
-  state.counters["lines/s"] = benchmark::Counter(static_cast<double>(lines), benchmark::Counter::kIsRate);
-  state.counters["MB/s"] = benchmark::Counter(bytes / 1e6, benchmark::Counter::kIsRate);
-  state.counters["cpu_ns/line"] = cpu * 1e9 / static_cast<double>(lines);
-  state.counters["lines_lost"] = static_cast<double>(kW3Lines * static_cast<long>(state.iterations()) - lines);
+  w3_counters(state, s);
 }
 BENCHMARK(BM_W3_Backend)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// Floor and modhost alternately in one loop (which goes first alternates too), so both see the
+// same machine load; the ratios of the medians are the figures to read on a shared machine.
+void BM_W3_Paired(benchmark::State& state) {
+  W3Backend backend;
+  std::vector<double> floor_cpu, floor_rate, mh_cpu, mh_rate;
+  long lost = 0;
+  bool floor_first = true;
+  for (auto _ : state) {
+    W3Sample f, m;
+    for (int half = 0; half < 2; ++half) {
+      if ((half == 0) == floor_first) {
+        if (!w3_floor_once(f)) return state.SkipWithError("spawn failed");
+      } else {
+        std::string error = backend.run_once(m);
+        if (!error.empty()) return state.SkipWithError(error.c_str());
+      }
+    }
+    floor_first = !floor_first;
+    floor_cpu.push_back(f.cpu * 1e9 / static_cast<double>(f.lines));
+    floor_rate.push_back(static_cast<double>(f.lines) / f.wall);
+    mh_cpu.push_back(m.cpu * 1e9 / static_cast<double>(m.lines));
+    mh_rate.push_back(static_cast<double>(m.lines) / m.wall);
+    lost += kW3Lines - m.lines;
+  }
+  state.counters["floor_cpu_ns/line"] = median(floor_cpu);
+  state.counters["modhost_cpu_ns/line"] = median(mh_cpu);
+  state.counters["cpu_ratio"] = median(mh_cpu) / median(floor_cpu);
+  state.counters["floor_Mlines/s"] = median(floor_rate) / 1e6;
+  state.counters["modhost_Mlines/s"] = median(mh_rate) / 1e6;
+  state.counters["rate_ratio"] = median(mh_rate) / median(floor_rate);
+  state.counters["lines_lost"] = static_cast<double>(lost);
+}
+BENCHMARK(BM_W3_Paired)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(9);
 
 // ---- W5 -----------------------------------------------------------------------------------------
 
