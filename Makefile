@@ -1,5 +1,5 @@
 # modhost — GNU make build. Needs only a C++17 compiler (and GoogleTest / Google Benchmark for
-# `make test` / `make bench`). The source lists live in the *.sources.txt files named below, which
+# `make test` / `make bench`). The source lists live in the plain-text sources.txt files named below, which
 # meson.build reads too, so the two builds cannot drift apart.
 #
 #   make                 build/libmodhost.a and build/modhost
