@@ -124,11 +124,23 @@ $(foreach s,$(TEST_SUITES),$(eval $(call suite_rules,$(s))))
 
 tests: $(TEST_BINS) $(TEST_CHILD) $(if $(wildcard test/bench/line_writer.cpp),$(LINE_WRITER)) $(if $(wildcard src/cli/main.cpp),$(TOOL))
 
+# The backend and tool suites run a second time with both POSIX fallbacks forced through the
+# environment (the fork/execve spawn path and the SIGCHLD exit mechanism), so every one of their
+# tests covers both; the process suite runs each combination itself (test/process/
+# process_test_util.hpp). Windows has no fallbacks.
+FALLBACK_ENV   := MODHOST_FORCE_FORK=1 MODHOST_FORCE_SIGCHLD=1
+FALLBACK_BINS  := $(if $(filter posix,$(PLATFORM)),$(filter %test_backend %test_cli,$(TEST_BINS)))
+GTEST_ARGS     := $(if $(GTEST_FILTER),--gtest_filter='$(GTEST_FILTER)')
+
 # Runs every suite even when one fails, then fails if any did.
 test: tests
 	@rc=0; for t in $(TEST_BINS); do \
 	  echo "== $$t"; \
-	  $(RUNNER) $$t $(if $(GTEST_FILTER),--gtest_filter='$(GTEST_FILTER)') || rc=1; \
+	  $(RUNNER) $$t $(GTEST_ARGS) || rc=1; \
+	done; \
+	for t in $(FALLBACK_BINS); do \
+	  echo "== $$t with $(FALLBACK_ENV)"; \
+	  env $(FALLBACK_ENV) $(RUNNER) $$t $(GTEST_ARGS) || rc=1; \
 	done; exit $$rc
 
 BENCH_BIN := $(BUILD)/bench_modhost$(EXE)

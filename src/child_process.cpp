@@ -78,9 +78,14 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
 }
 
 Result<ChildProcess> ChildProcess::spawn(const SpawnOptions& options) {
-  if (Result<void> v = detail::validate_spawn_options(options); !v) return v.error();
+  // The one place that says what failed: the layers below give the reason only.
+  auto failed = [&](const Error& reason) {
+    if (options.program.empty()) return reason.with_context("failed to spawn process");
+    return reason.with_context("failed to spawn process: " + detail::printable(options.program));
+  };
+  if (Result<void> v = detail::validate_spawn_options(options); !v) return failed(v.error());
   auto state = detail::spawn_process(options);
-  if (!state) return state.error();
+  if (!state) return failed(state.error());
   return ChildProcess(std::move(*state));
 }
 
@@ -103,8 +108,16 @@ Result<void> ChildProcess::kill() {
   return detail::signal_process(*state_, detail::StopSignal::Kill);
 }
 
+Result<void> ChildProcess::send_signal(int sig) {
+  if (!state_) return inert_error();
+  return detail::send_signal(*state_, sig);
+}
+
 Result<std::optional<ExitStatus>> ChildProcess::try_wait() {
   if (!state_) return inert_error();
+  // Looks at the child itself rather than only at what the watcher published, so an exit that
+  // happened a moment ago is already seen.
+  detail::poll_exit(*state_, false);
   return state_->try_status();
 }
 

@@ -100,6 +100,22 @@ std::string_view to_string(StreamKind stream) noexcept {
   return stream == StreamKind::Stderr ? "stderr" : "stdout";
 }
 
+std::string_view to_string(SupervisorEvent event) noexcept {
+  switch (event) {
+    case SupervisorEvent::None: return "none";
+    case SupervisorEvent::Spawned: return "spawned";
+    case SupervisorEvent::Exited: return "exited";
+    case SupervisorEvent::Stopped: return "stopped";
+    case SupervisorEvent::StopRequested: return "stop-requested";
+    case SupervisorEvent::Killed: return "killed";
+    case SupervisorEvent::ShutdownStarted: return "shutdown-started";
+    case SupervisorEvent::UnknownInstance: return "unknown-instance";
+    case SupervisorEvent::Warning: return "warning";
+    case SupervisorEvent::Error: return "error";
+  }
+  return "unknown";
+}
+
 std::string format_record(const LogRecord& record) {
   std::string out;
   out.reserve(24 + 6 + record.module.size() + 37 + 12 + record.line.size() + 1);

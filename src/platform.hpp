@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "modhost/cancellation.hpp"
 #include "modhost/child_process.hpp"
 #include "modhost/pipe.hpp"
 #include "modhost/result.hpp"
@@ -33,7 +34,9 @@ namespace modhost::detail {
 Result<void> os_random(void* buf, std::size_t size) noexcept;
 
 // Writes all of `text` to the process's stderr with as few write calls as the OS allows (one for
-// anything up to PIPE_BUF), retrying on EINTR; errors are ignored.
+// anything up to PIPE_BUF), retrying on EINTR; errors are ignored. Never raises SIGPIPE: a host
+// whose stderr is a pipe nobody reads any more is not killed by a log line (POSIX: SIGPIPE is
+// blocked in the calling thread around the write and a SIGPIPE it raised is consumed).
 void write_stderr(std::string_view text) noexcept;
 
 // Closes a native pipe end; tolerates the invalid value.
@@ -49,16 +52,71 @@ void at_fork(void (*prepare)(), void (*parent)(), void (*child)()) noexcept;
 // it, so every OS error reads the same whichever layer made it.
 std::string os_error_text(int code);
 
+// True when `path` (UTF-8) names an existing directory. Checked through the OS's own path type
+// (UTF-16 on Windows), never through narrow-string library calls that would read the bytes in
+// another code page.
+bool is_directory(const std::string& path) noexcept;
+
 // The name of a signal ("SIGTERM"), or an empty view when unknown / not applicable.
 std::string_view signal_name(int sig) noexcept;
+
+// ---- Threads ------------------------------------------------------------------------------------
+
+// A thread the library owns. Created with the OS call itself (pthread_create / _beginthreadex), never
+// std::thread, so a failure (EAGAIN under RLIMIT_NPROC, say) is an Error instead of an exception or
+// std::terminate. On POSIX the thread starts with every signal blocked (the creator's mask is left
+// as it was, also on failure): a process-directed signal then always lands on one of the host's
+// threads, never on the library's.
+class Thread {
+ public:
+  struct Native;  // The platform's handle; defined in the platform folder.
+  struct NativeDeleter {
+    void operator()(Native* native) const noexcept;
+  };
+
+  // An empty object (not joinable).
+  Thread() noexcept;
+  // Joins the thread if it is still joinable.
+  ~Thread();
+  Thread(Thread&& other) noexcept;
+  Thread& operator=(Thread&& other) noexcept;
+  Thread(const Thread&) = delete;
+  Thread& operator=(const Thread&) = delete;
+
+  // Starts `body` on a new thread. Errors: the OS's code, the message naming `what`
+  // ("cannot start the exit watcher thread: Resource temporarily unavailable").
+  static Result<Thread> start(std::function<void()> body, std::string_view what);
+
+  // True until join() or detach().
+  bool joinable() const noexcept;
+  // Waits for the thread to end. Must not be called from the thread itself.
+  void join() noexcept;
+  // Lets the thread run on its own; its resources are released when it ends.
+  void detach() noexcept;
+
+ private:
+  std::unique_ptr<Native, NativeDeleter> native_;
+};
+
+// Testing only: makes the next `count` calls of Thread::start fail as if the OS had refused
+// (EAGAIN on POSIX, ERROR_NOT_ENOUGH_MEMORY on Windows), so a test reaches every place that
+// starts a thread. Thread-safe.
+void fail_thread_starts_for_testing(int count) noexcept;
 
 // ---- Processes ----------------------------------------------------------------------------------
 //
 // The split: src/process_state.hpp (portable) owns the child's exit status, its pipes, the
-// condition variable every wait blocks on and a "stop in progress" flag. The platform owns an opaque
-// NativeProcess (POSIX: process group id and watcher bookkeeping; Windows: process and job handles)
-// and the exit watcher, which calls ProcessState::set_exited() exactly once per child. The portable
-// src/spawn_support.hpp validates SpawnOptions and merges environments before spawn_process runs.
+// condition variable every wait blocks on, the exit listener and a "stop in progress" flag. The
+// platform owns an opaque NativeProcess (POSIX: the pidfd, the process group; Windows: process
+// and job handles), the one exit watcher per process, and the reaping: every path that learns of
+// an exit (the watcher, a thread waiting in place, a non-blocking check) settles it through
+// ProcessState::settle(), so exactly one of them publishes the status.
+//
+// Exit handles. Where the OS gives one (a pidfd on Linux >= 5.3, the process HANDLE on Windows),
+// the watcher waits on every child's handle at once, and a thread that waits for one child waits
+// on that child's handle itself and reaps in place, without a hop through the watcher. Where there
+// is none (POSIX without pidfds) the watcher learns of exits from a SIGCHLD handler through a
+// self-pipe, and waiters sleep on the condition variable.
 
 // The platform's part of a child; defined in the platform folder. ChildProcess holds a
 // shared_ptr<ProcessState> (defined in src/process_state.hpp), which owns one of these.
@@ -66,7 +124,8 @@ struct NativeProcess;
 
 // Destroys a NativeProcess (defined in the platform folder, where the type is complete), so that
 // portable code can own one through std::unique_ptr<NativeProcess, NativeProcessDeleter>. Called
-// only after the child was reaped (or never started); it releases handles, it does not wait.
+// only after the child's exit was published (or it never started); it releases handles, it does
+// not wait.
 struct NativeProcessDeleter {
   void operator()(NativeProcess* native) const noexcept;
 };
@@ -74,15 +133,15 @@ struct NativeProcessDeleter {
 // See src/process_state.hpp for ProcessState, the portable, condition-variable-based part.
 class ProcessState;
 
-// Spawns the child described by `options` and registers it with the platform's exit watcher,
-// which will call ProcessState::set_exited() exactly once. `options` has already passed
-// validate_spawn_options() (src/spawn_support.hpp); the platform still checks what only the OS can
-// tell (the program exists and is executable, the working directory exists). On success the pipes
-// the options asked for are stored in `state` (parent ends: close-on-exec, read ends non-blocking).
-// Returns once the program is executing (exec failure is reported here, synchronously, as
-// `failed to spawn process: <program>: <OS reason>`). On failure nothing is left behind (no zombie,
-// no fd). Thread-safe. POSIX: errc::host_contract when SIGCHLD was set to SIG_IGN or the handler
-// modhost installed was replaced without chaining.
+// Spawns the child described by `options` and hands it to the platform's exit watcher, which
+// publishes its exit. `options` has already passed validate_spawn_options()
+// (src/spawn_support.hpp); the platform still checks what only the OS can tell (the program exists
+// and is executable, the working directory exists). On success the pipes the options asked for
+// are stored in `state` (parent ends: close-on-exec, read ends non-blocking). Returns once the
+// program is executing (exec failure is reported here, synchronously, as `failed to spawn process:
+// <program>: <OS reason>`). On failure nothing is left behind (no zombie, no fd, no thread).
+// Thread-safe. POSIX, on the SIGCHLD path only: errc::host_contract when SIGCHLD was set to
+// SIG_IGN or the handler modhost installed was replaced without chaining.
 Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options);
 
 // What to send to a child's group.
@@ -94,16 +153,48 @@ enum class StopSignal { Terminate, Kill };
 // unsupported without a shared console), Kill terminates the job. Thread-safe.
 Result<void> signal_process(ProcessState& state, StopSignal signal) noexcept;
 
+// Sends signal number `sig` to the child's process group (or its pid when it has none), unless
+// its exit was published: then errc::not_running, so a reaped (maybe reused) id is never
+// signalled. POSIX: any signal. Windows: SIGINT and SIGTERM are CTRL_BREAK (as Terminate), 9
+// (SIGKILL's number elsewhere) is Kill, the rest errc::unsupported. Thread-safe.
+Result<void> send_signal(ProcessState& state, int sig) noexcept;
+
 // Called by ChildProcess's destructor (and stop()) once the caller wants the child gone for good:
 // kills what remains of the group, waits for the exit, and releases the OS resources. Blocking.
 // Must not be called with the state's mutex held. Idempotent.
 void release_process(ProcessState& state) noexcept;
 
-// Checks that exit notifications can still arrive: ok, or errc::host_contract with a message
-// saying what the host changed (POSIX: SIGCHLD set to SIG_IGN, or modhost's handler replaced).
-// Called by waits that time out, so a broken contract is reported instead of a hang. Cheap (one
-// system call); thread-safe. Windows: always ok.
-Result<void> check_exit_notification();
+// How a wait on the child's own exit handle ended.
+enum class InPlaceWait {
+  Exited,       // The exit is published (by this thread, which reaped the child, or by another).
+  TimedOut,     // `deadline` passed.
+  Cancelled,    // `cancel` was cancelled.
+  Unavailable,  // No exit handle to wait on (the SIGCHLD path), another thread is waiting on it,
+                // or the wake-up for `cancel` could not be made: wait on the condition variable.
+};
+
+// Blocks the calling thread on the child's exit handle together with `cancel`'s wake-up (if
+// given) until the child exits (then reaps it in place and publishes the status, so the waiter
+// wakes without a hop through the watcher thread), `deadline` passes, or `cancel` is cancelled.
+// One thread at a time waits in place per child; the others get Unavailable. Never throws; must
+// not be called with the state's mutex held.
+InPlaceWait wait_exit_in_place(ProcessState& state, std::chrono::steady_clock::time_point deadline,
+                               const CancellationToken* cancel) noexcept;
+
+// Looks, without blocking, whether the child has exited although no exit was published yet, and
+// if so reaps it and publishes the status. `overdue` says the caller has waited a while for news
+// (a quiet slice of a wait, the backend's check after a kill): an exit found then is one that was
+// not reported, which the platform notes (POSIX: the host keeps SIGCHLD from modhost's handler,
+// so the watcher starts looking at its SIGCHLD-path children once a second). This is what keeps a
+// host that blocks SIGCHLD in every thread from hanging the waits. Cheap (one system call);
+// thread-safe.
+void poll_exit(ProcessState& state, bool overdue) noexcept;
+
+// Checks that the child's exit can still be observed: ok, or errc::host_contract with a message
+// saying what the host changed. POSIX, SIGCHLD path: SIGCHLD set to SIG_IGN, SA_NOCLDWAIT, or
+// modhost's handler replaced; always ok for a child with an exit handle, and on Windows. Called
+// by waits that time out, so a broken contract is reported instead of a hang. Thread-safe.
+Result<void> check_exit_notification(const ProcessState& state);
 
 // Reads the parent's read ends `out` and `err` (either may be invalid: skipped) together until
 // both reach EOF, appending their bytes to `out_data` / `err_data`; closes each at EOF. Uses poll
@@ -117,6 +208,13 @@ Result<void> read_pipes_to_end(Pipe& out, std::string& out_data, Pipe& err, std:
 // variable MODHOST_FORCE_FORK=1, read once at the first spawn, sets the same switch. Thread-safe.
 bool set_spawn_fallback_for_testing(bool on) noexcept;
 
+// Testing only: makes children spawned from now on use the platform's portable exit mechanism even
+// where an exit handle exists (POSIX: the SIGCHLD self-pipe instead of pidfds), so one test suite
+// covers both; the SIGCHLD handler is then installed at the next spawn. Returns false, doing
+// nothing, on a platform with a single mechanism (Windows). The environment variable
+// MODHOST_FORCE_SIGCHLD=1, read once at the first spawn, sets the same switch. Thread-safe.
+bool set_exit_fallback_for_testing(bool on) noexcept;
+
 // ---- The pipe reader (one thread per owner, many pipes) -----------------------------------------
 
 // Events the reader delivers, always on its own thread, one at a time. A key that was removed by
@@ -127,8 +225,7 @@ class PipeReaderHandler {
   virtual ~PipeReaderHandler() = default;
   // Bytes arrived on the pipe registered with `key`. The view is valid during the call only.
   virtual void on_data(std::uint64_t key, std::string_view bytes) = 0;
-  // The pipe registered with `key` reached EOF (or failed); it has been closed and removed. For a
-  // key registered with watch_exit: the process has exited (the watch is removed).
+  // The pipe registered with `key` reached EOF (or failed); it has been closed and removed.
   virtual void on_eof(std::uint64_t key) = 0;
   // The deadline set with PipeReader::set_deadline passed (or a wake() arrived).
   virtual void on_wake() = 0;
@@ -141,18 +238,7 @@ class PipeReader {
   virtual ~PipeReader() = default;
   // Starts reading `pipe` (a read end this reader now owns). Thread-safe; wakes the thread.
   virtual Result<void> add(std::uint64_t key, Pipe pipe) = 0;
-  // Delivers on_eof(`key`) once process `pid` (a child of this process) has exited, without a
-  // thread or a timer per process: a pidfd in the poll set on Linux (an IOCP-posted wait on
-  // Windows). The caller must know the pid is still its child when this is called (e.g. check
-  // ChildProcess::try_wait() right after: if it has not exited, the pid could not have been
-  // reused). errc::unsupported where the platform has no such event (the default; then the owner
-  // learns of exits otherwise); an OS error (ESRCH) when the process is already gone. Thread-safe.
-  virtual Result<void> watch_exit(std::uint64_t key, ProcessId pid) {
-    (void)key;
-    (void)pid;
-    return Error(errc::unsupported, "pipe reader: no process exit event on this platform");
-  }
-  // Stops reading and closes the pipe of `key` (or drops its exit watch); no on_eof is delivered
+  // Stops reading and closes the pipe of `key`; no on_eof is delivered
   // for it afterwards, except one already in flight on the reader's thread (see the handler).
   // Thread-safe.
   virtual void remove(std::uint64_t key) = 0;

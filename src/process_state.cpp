@@ -1,5 +1,5 @@
-// The portable waits of a child process: a condition variable that the exit watcher and a
-// CancellationToken notify. No OS call here besides the host-contract check on quiet slices.
+// The portable waits of a child process: in place on the exit handle where the platform has one,
+// else on a condition variable that the exit watcher and a CancellationToken notify.
 
 #include "process_state.hpp"
 
@@ -10,17 +10,12 @@ namespace modhost::detail {
 
 namespace {
 
-// The longest a wait blocks without re-checking the host contract. It is a guard against a host
-// that broke the SIGCHLD contract (nothing would ever wake us), not how exits are learned: an exit
-// or a cancel wakes the condition variable at once.
-constexpr std::chrono::seconds kContractCheckSlice{1};
-
-Error lost_error(ProcessId pid) {
-  return Error(errc::host_contract,
-               "child process " + std::to_string(pid) +
-                   " was reaped by someone else (waitpid(-1) in the host, or SIGCHLD set to "
-                   "SIG_IGN); its exit status is lost");
-}
+// How long a wait on the condition variable sleeps before it looks for itself (poll_exit,
+// check_exit_notification). It is a guard against a host that keeps exits from being reported
+// (SIGCHLD blocked in every thread, or its handler replaced), not how exits are learned: an exit or
+// a cancel wakes the condition variable at once. Short enough that such a host sees its stops
+// complete within a fraction of a second, long enough to cost nothing measurable (one waitid).
+constexpr std::chrono::milliseconds kQuietSlice{250};
 
 }  // namespace
 
@@ -46,36 +41,52 @@ Pipe ProcessState::take_stderr() noexcept {
   return std::move(stderr_);
 }
 
-void ProcessState::set_exited(ExitStatus status) noexcept {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (status_ || lost_) return;
-    status_ = status;
-  }
-  cv_.notify_all();
+bool ProcessState::set_exit_listener(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (finished_locked()) return false;
+  listener_ = std::move(listener);
+  return true;
 }
 
-void ProcessState::set_lost() noexcept {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (status_ || lost_) return;
-    lost_ = true;
-  }
-  cv_.notify_all();
+Error ProcessState::lost_error_locked() const {
+  return Error(errc::host_contract, "the exit status of child process " + std::to_string(pid_) +
+                                        " is lost: " + lost_why_);
 }
 
 bool ProcessState::finished() const noexcept {
   std::lock_guard<std::mutex> lock(mutex_);
-  return status_.has_value() || lost_;
+  return finished_locked();
 }
 
 Result<std::optional<ExitStatus>> ProcessState::try_status() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (lost_) return lost_error(pid_);
+  if (lost_why_ != nullptr) return lost_error_locked();
   return status_;
 }
 
 Result<std::optional<ExitStatus>> ProcessState::wait_until(
+    std::chrono::steady_clock::time_point deadline, const CancellationToken* cancel) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (lost_why_ != nullptr) return lost_error_locked();
+    if (status_) return status_;
+  }
+  if (cancel != nullptr && cancel->is_cancelled()) return std::optional<ExitStatus>();
+  switch (wait_exit_in_place(*this, deadline, cancel)) {
+    case InPlaceWait::Exited: return try_status();
+    case InPlaceWait::TimedOut:
+    case InPlaceWait::Cancelled: {
+      // The exit may have been published by another thread at the very end of the wait.
+      Result<std::optional<ExitStatus>> now = try_status();
+      if (!now || now->has_value()) return now;
+      return std::optional<ExitStatus>();
+    }
+    case InPlaceWait::Unavailable: break;
+  }
+  return wait_on_condition(deadline, cancel);
+}
+
+Result<std::optional<ExitStatus>> ProcessState::wait_on_condition(
     std::chrono::steady_clock::time_point deadline, const CancellationToken* cancel) {
   // The callback takes the mutex before notifying: a waiter that has just checked the token under
   // the mutex is then certainly asleep on the condition variable, so the wake-up cannot be lost.
@@ -90,23 +101,28 @@ Result<std::optional<ExitStatus>> ProcessState::wait_until(
   }
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    if (lost_) return lost_error(pid_);
+    if (lost_why_ != nullptr) return lost_error_locked();
     if (status_) return status_;
     if (cancel != nullptr && cancel->is_cancelled()) return std::optional<ExitStatus>();
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) break;
-    auto slice_end = deadline - now > kContractCheckSlice ? now + kContractCheckSlice : deadline;
+    auto slice_end = deadline - now > kQuietSlice ? now + kQuietSlice : deadline;
     if (cv_.wait_until(lock, slice_end) == std::cv_status::timeout && slice_end != deadline) {
-      // A quiet slice: make sure an exit can still be noticed at all (see kContractCheckSlice).
+      // A quiet slice: look for an exit nobody reported, and make sure one can be reported at all.
       lock.unlock();
-      Result<void> contract = check_exit_notification();
-      if (!contract) return contract.error();
+      poll_exit(*this, true);
+      Result<void> contract = check_exit_notification(*this);
       lock.lock();
+      if (!contract && !finished_locked()) return contract.error();
     }
   }
   lock.unlock();
-  // Timed out: a broken contract would explain it, and is worth more to the caller than nullopt.
-  Result<void> contract = check_exit_notification();
+  // Timed out: the exit may just not have been reported yet, and a broken contract would explain
+  // it, which is worth more to the caller than nullopt.
+  poll_exit(*this, false);
+  Result<std::optional<ExitStatus>> now = try_status();
+  if (!now || now->has_value()) return now;
+  Result<void> contract = check_exit_notification(*this);
   if (!contract) return contract.error();
   return std::optional<ExitStatus>();
 }

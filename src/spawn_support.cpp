@@ -92,4 +92,46 @@ const char* find_environment(const std::vector<std::string>& env, std::string_vi
   return nullptr;
 }
 
+namespace {
+
+// The length of the valid UTF-8 sequence at the start of `s` (1-4), or 0 when it is not one:
+// overlong forms, surrogates and code points past U+10FFFF are not valid.
+std::size_t utf8_sequence(std::string_view s) noexcept {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  unsigned char b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  std::size_t n = b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC2 ? 2 : 0;
+  if (n == 0 || b0 > 0xF4 || s.size() < n) return 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    if ((byte(i) & 0xC0) != 0x80) return 0;
+  }
+  if (b0 == 0xE0 && byte(1) < 0xA0) return 0;  // overlong
+  if (b0 == 0xED && byte(1) >= 0xA0) return 0;  // surrogate
+  if (b0 == 0xF0 && byte(1) < 0x90) return 0;  // overlong
+  if (b0 == 0xF4 && byte(1) >= 0x90) return 0;  // past U+10FFFF
+  return n;
+}
+
+}  // namespace
+
+std::string printable(std::string_view text) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    std::size_t n = utf8_sequence(text);
+    unsigned char b = static_cast<unsigned char>(text[0]);
+    if (n == 0 || (n == 1 && (b < 0x20 || b == 0x7F))) {
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 0xF];
+      n = 1;
+    } else {
+      out.append(text.data(), n);
+    }
+    text.remove_prefix(n);
+  }
+  return out;
+}
+
 }  // namespace modhost::detail

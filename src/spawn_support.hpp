@@ -24,6 +24,11 @@ std::vector<std::string> merge_environment(const std::vector<std::string>& base,
                                            const SpawnOptions& options,
                                            bool case_insensitive_keys);
 
+// `text` made safe to put in a message: valid UTF-8 is kept as it is; control characters, NUL
+// and bytes that are not part of valid UTF-8 are written as \xNN, so an error message is always
+// valid UTF-8 whatever the caller passed.
+std::string printable(std::string_view text);
+
 // The value of `key` in a list of "KEY=VALUE" entries, or nullptr when absent. The pointer is into
 // `env` and valid while it is unchanged.
 const char* find_environment(const std::vector<std::string>& env, std::string_view key,

@@ -124,6 +124,7 @@ struct Output {
 
 namespace detail {
 class ProcessState;
+struct ChildProcessAccess;
 }  // namespace detail
 
 /// A move-only owner of one child process. All member functions may be called from any thread;
@@ -148,8 +149,12 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   /// Starts a child. Returns once the program is executing, or with the reason it could not be
-  /// started (`failed to spawn process: <program>: <OS reason>`; bad options give
-  /// `errc::invalid_argument` naming the bad field). Leaves no zombie and no fd behind on failure.
+  /// started: every message reads `failed to spawn process: <program>: <reason>` (the program's
+  /// bytes that are not printable UTF-8 written as `\xNN`). Codes: the OS's (ENOENT, EACCES...,
+  /// also for the exit watcher's thread or pipe when they cannot be created); bad options give
+  /// `errc::invalid_argument` naming the bad field; POSIX, on the SIGCHLD path only,
+  /// `errc::host_contract` (see the README's Gotchas). Leaves no zombie, fd or thread behind on
+  /// failure. Blocks until the child runs (or failed to).
   static Result<ChildProcess> spawn(const SpawnOptions& options);
 
   /// True when this object owns a child (running or exited but not yet released).
@@ -164,6 +169,14 @@ class ChildProcess {
   /// Kills the child: SIGKILL to its group on POSIX, the job is terminated on Windows. Ok, doing
   /// nothing, when the child already exited.
   Result<void> kill();
+  /// Sends signal number `sig` to the child's process group (to the child alone when it has no
+  /// group of its own), like `terminate()` and `kill()`, but without starting a stop. Refused
+  /// with `errc::not_running` once the child has been reaped, so a process id the OS may have
+  /// given to another process is never signalled (use this, never `kill(pid())`). Other errors:
+  /// the OS's (EPERM, EINVAL for a bad number). POSIX: any signal. Windows, which has no signals:
+  /// `SIGINT` and `SIGTERM` send CTRL_BREAK as `terminate()` does, 9 (SIGKILL's number on POSIX)
+  /// kills as `kill()` does, others are `errc::unsupported`. Never blocks; thread-safe.
+  Result<void> send_signal(int sig);
 
   /// The exit status if the child has exited; never blocks.
   Result<std::optional<ExitStatus>> try_wait();
@@ -192,6 +205,7 @@ class ChildProcess {
   Result<Output> output();
 
  private:
+  friend struct detail::ChildProcessAccess;
   explicit ChildProcess(std::shared_ptr<detail::ProcessState> state) noexcept;
   std::shared_ptr<detail::ProcessState> state_;
 };

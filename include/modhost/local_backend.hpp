@@ -42,43 +42,53 @@ struct InstanceStatus {
   std::optional<StopResult> stop_result;
 };
 
-/// Tuning of a `LocalProcessBackend`; the defaults are those of the Rust backend it replaces.
+/// Tuning of a `LocalProcessBackend`; the defaults are those of the module runtime's Rust backend
+/// (`LocalProcessBackend` on tokio), whose behaviour this one keeps.
+///
+/// Callbacks and threads. Every callback below (`sink`, `on_spawn`, `on_exit`) runs on the
+/// backend's poll thread, one call at a time, never with a lock of the backend held, so a callback
+/// may call every public method of the backend:
+///
+/// | called from a callback  | what it does                                                     |
+/// |-------------------------|------------------------------------------------------------------|
+/// | `spawn_instance`        | spawns and returns; the instance's records follow this callback   |
+/// | `stop_instance`         | starts the stop and returns at once (it cannot wait for the poll  |
+/// |                         | thread, which is running the callback); the exit record follows  |
+/// | `shutdown`              | starts the shutdown and returns at once                          |
+/// | `kill_all`, `signal_instance`, `list_instances`, `status`, `statuses` | as from any thread |
+/// | the token's `cancel()`  | starts the shutdown (no thread is created for it)                |
+///
+/// Only destroying the backend from its own callback is not allowed. A callback that blocks holds
+/// up everything the poll thread does for every instance: output (the children slow down on their
+/// full pipes; memory does not grow), exit records, and the timers of stops (a kill due at the end
+/// of a grace period waits for it). A sink that writes somewhere that may stall should hand its
+/// records to a queue of its own.
 struct LocalBackendOptions {
-  /// Where every record goes (default: `stderr_sink()`). Child output and the "exited"/"stopped"
-  /// record of each instance are delivered on the backend's poll thread; the other supervisor
-  /// records ("spawned", "shutting down", warnings) on the thread that calls `spawn_instance`/
-  /// `stop_instance`/`shutdown` (the backend's short-lived stopper thread when the token's cancel
-  /// started the shutdown). Where the platform has no exit event (POSIX without pidfd), or an
-  /// instance's pipes had closed before it ended, its exit record may come from the stopping
-  /// thread instead. Calls are serialized (never two at once; a lock is held
-  /// around each call, so the sink may call `spawn_instance`, `list_instances`, `status` or
-  /// cancel the token, but a blocking `stop_instance` from the sink returns an error and
-  /// `shutdown()` from the sink only starts the shutdown). A sink that blocks slows the children
-  /// through their full pipes; memory does not grow.
+  /// Where every record goes (default: `stderr_sink()`): each line of child output, and the
+  /// supervisor's own records, which carry a `SupervisorEvent`. Runs on the poll thread.
   LogSink sink;
   /// Grace period of `stop_instance` before the kill.
   std::chrono::milliseconds instance_stop_grace{2000};
   /// Grace period of `shutdown` (and of the token's cancel) before the kill; one deadline for all.
   std::chrono::milliseconds shutdown_grace{5000};
   /// After an instance is gone, how long its pipes may still be drained (a descendant may keep
-  /// them open) before they are closed.
+  /// them open) before its exit record is delivered, and, once it was stopped, before they are
+  /// closed.
   std::chrono::milliseconds forwarder_drain_timeout{100};
   /// Longer lines are delivered in pieces of this size (continuations); bounds memory per stream.
   std::size_t max_line_length = 64 * 1024;
   /// When non-zero, a partial line that has seen no new bytes for this long is delivered as a
   /// piece (the rest follows as a continuation). Zero (the default) waits for the newline or EOF.
   std::chrono::milliseconds partial_line_timeout{0};
-  /// Called once per instance when its process has ended (by itself or by a stop), as soon as it
-  /// ended, after its last forwarded line (or the drain timeout), right after its "exited"/
-  /// "stopped" record, serialized with the sink calls. During a shutdown each instance's call
-  /// comes when that instance ends, not when the whole shutdown is done. Runs where that record
-  /// runs (see `sink`: normally the poll thread). Must not call back into the backend's blocking
-  /// methods.
+  /// Called once per instance when its process has ended (by itself or by a stop), right after
+  /// its "exited"/"stopped" record, which follows its last forwarded line (or the drain timeout).
+  /// During a shutdown each instance's call comes when that instance ends, not when the whole
+  /// shutdown is done. Runs on the poll thread.
   std::function<void(const InstanceStatus&)> on_exit;
   /// Called once per instance right after its process started, with the handle `spawn_instance`
-  /// returns, on the spawning thread, before any record of the instance's output reaches the sink
-  /// and before its "spawned" record; serialized with the sink calls (the same lock), so the same
-  /// rules apply. Not called when `spawn_instance` fails.
+  /// returns, before its "spawned" record and before any record of its output. Runs on the poll
+  /// thread (so possibly after `spawn_instance` has returned). Not called when `spawn_instance`
+  /// fails.
   std::function<void(const InstanceHandle&)> on_spawn;
   /// Linux only (ignored elsewhere): each instance's leader gets SIGKILL when the host dies
   /// (`SpawnOptions::kill_on_parent_death`, `PR_SET_PDEATHSIG`). Caveat: Linux ties this to the
@@ -90,34 +100,46 @@ struct LocalBackendOptions {
 };
 
 /// Runs module instances as local child processes (each in its own process group / job). One poll
-/// thread per backend reads every instance's stdout and stderr, splits lines, detects levels and
-/// calls the sink. All public member functions are thread-safe.
+/// thread per backend reads every instance's stdout and stderr, splits lines, detects levels,
+/// calls the sink, and owns every instance's life (see `LocalBackendOptions` for the callback
+/// rules). All public member functions are thread-safe.
 class LocalProcessBackend final : public ModuleRuntimeBackend {
  public:
-  /// A backend whose instances are all stopped when `cancel` is cancelled (the stop runs on a
-  /// short-lived stopper thread; `cancel()` does not block on it).
-  explicit LocalProcessBackend(CancellationToken cancel,
-                               LocalBackendOptions options = LocalBackendOptions());
-  /// Shuts down if `shutdown()` has not been called, then joins the poll thread.
+  /// A backend whose instances are all stopped when `cancel` is cancelled (the shutdown runs on
+  /// the poll thread; `cancel()` does not block on it). Errors: the poll thread or its wake-up
+  /// pipe could not be created (the OS's code: EAGAIN under RLIMIT_NPROC, EMFILE...); nothing is
+  /// left behind then.
+  static Result<std::unique_ptr<LocalProcessBackend>> create(
+      CancellationToken cancel, LocalBackendOptions options = LocalBackendOptions());
+  /// Shuts down if `shutdown()` has not been called, then joins the poll thread. Must not run on
+  /// the poll thread (in a callback).
   ~LocalProcessBackend() override;
   LocalProcessBackend(const LocalProcessBackend&) = delete;
   LocalProcessBackend& operator=(const LocalProcessBackend&) = delete;
 
-  /// Spawns an instance. Errors: `can only spawn LocalProcess` for another backend kind,
-  /// `executable_path must be set` without a binary, `failed to spawn process: <binary>: <reason>`
-  /// when the OS refuses; after `shutdown()`, `errc::cancelled`.
+  /// Spawns an instance. Errors: `can only spawn LocalProcess` for another backend kind
+  /// (`errc::unsupported`), `executable_path must be set` without a binary
+  /// (`errc::invalid_argument`), `failed to spawn process: <binary>: <reason>` when the OS
+  /// refuses (the OS's code); `errc::cancelled` once a shutdown has begun (also when it began
+  /// while this spawn was in flight: the new process is then killed). Blocks for the spawn only.
   Result<InstanceHandle> spawn_instance(const OopModuleConfig& config) override;
   /// Graceful stop with `instance_stop_grace`, then kill; blocks until the instance's process
   /// group is gone, its pipes are drained (at most `forwarder_drain_timeout` more) and its
   /// `on_exit` has returned, then forgets the instance (also one that had exited by itself). An
   /// instance another stop (a `shutdown`, another `stop_instance`) is already stopping gets no
   /// second graceful request: this call waits for that stop. Unknown instance: Ok, with a debug
-  /// record. Called from the sink (the poll thread), it would wait for itself: `errc::
-  /// invalid_argument`.
+  /// record (`SupervisorEvent::UnknownInstance`). From a callback: starts the stop and returns Ok
+  /// at once. Errors: none today (the signature leaves room for them).
   Result<void> stop_instance(const InstanceHandle& handle) override;
   /// The instances of `module` (running or exited by themselves; stopped ones are forgotten),
-  /// oldest first. Never fails.
+  /// oldest first. Never fails; never blocks for long.
   Result<std::vector<InstanceHandle>> list_instances(const std::string& module) override;
+
+  /// Sends signal number `sig` to the instance's process group (`ChildProcess::send_signal`), so
+  /// nothing with a reused process id is ever signalled. Errors: `errc::not_running` when the
+  /// instance is unknown or its process has been reaped; the OS's code otherwise. Does not start a
+  /// stop. Never blocks for long.
+  Result<void> signal_instance(const InstanceHandle& handle, int sig);
 
   /// The status of one instance, or nullopt if unknown.
   std::optional<InstanceStatus> status(const Uuid& instance_id) const;
@@ -129,23 +151,24 @@ class LocalProcessBackend final : public ModuleRuntimeBackend {
   /// the survivors are killed at the deadline (or at `kill_all()`), the forwarders drained
   /// (`forwarder_drain_timeout`); then every instance is forgotten and new spawns are refused
   /// (`errc::cancelled`). An instance a `stop_instance` is already stopping gets no second
-  /// request, but is killed at this deadline too. Waits for spawns in flight first. Blocks until
-  /// done; idempotent; safe to call from several threads (all return when it is done). Called from
-  /// the sink (the poll thread) it starts the shutdown on the stopper thread and returns at once.
+  /// request, but is killed at this deadline too. Blocks until done; idempotent; safe to call from
+  /// several threads (all return when it is done). From a callback: starts the shutdown and
+  /// returns at once.
   void shutdown();
   /// `shutdown()` with `grace` instead of `shutdown_grace` (ignored when a shutdown is already in
   /// progress or done).
   void shutdown(std::chrono::milliseconds grace);
   /// Kills every instance that has not ended yet, now (SIGKILL to its process group on POSIX, its
-  /// job terminated on Windows), without a grace period: a `shutdown` or `stop_instance` in
-  /// progress stops waiting and completes as soon as the processes are gone. Instances not being
-  /// stopped stay listed (as `Exited`, not by themselves, `stop_result->killed`) until stopped.
-  /// Group-safe: a group whose leader was already reaped is not signalled. Never blocks for long;
-  /// thread-safe, also from the sink.
+  /// job terminated on Windows; sent from the calling thread, so a busy poll thread does not
+  /// delay it), without a grace period: a `shutdown` or `stop_instance` in progress completes as
+  /// soon as the processes are gone. Instances not being stopped stay listed (as `Exited`, not by
+  /// themselves, `stop_result->killed`) until stopped. Group-safe: a group whose leader was
+  /// already reaped is not signalled. Never blocks for long; thread-safe, also from a callback.
   void kill_all();
 
  private:
   struct Impl;
+  explicit LocalProcessBackend(std::unique_ptr<Impl> impl) noexcept;
   std::unique_ptr<Impl> impl_;
 };
 

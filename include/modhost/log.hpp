@@ -24,6 +24,27 @@ std::string_view to_string(LogLevel level) noexcept;
 /// The name of a stream: "stdout" or "stderr".
 std::string_view to_string(StreamKind stream) noexcept;
 
+/// What a supervisor record is about, so that a sink can act on the backend's events without
+/// reading their text (which is for people and may change). Child output is `None`.
+enum class SupervisorEvent {
+  None,             ///< Not a supervisor record: a line of child output.
+  Spawned,          ///< An instance started: `spawned <binary> (pid N)`.
+  Exited,           ///< An instance ended before any stop of it began: `exited: <status>`.
+  Stopped,          ///< An instance ended after a stop began: `stopped: <status>[ (killed)]`.
+  StopRequested,    ///< A stop sent an instance its graceful request (SIGTERM, CTRL_BREAK).
+  Killed,           ///< An instance was killed: its grace ran out, the graceful request could not
+                    ///< be sent, or `kill_all` was called.
+  ShutdownStarted,  ///< A shutdown began: `shutting down N instance(s), grace G ms`.
+  UnknownInstance,  ///< A stop named an instance the backend does not know (not an error).
+  Warning,          ///< Something did not go as asked and the backend went on (a missing
+                    ///< working directory, an exit status that could not be read).
+  Error,            ///< Something failed (an instance's output could not be forwarded).
+};
+
+/// The name of an event: "none", "spawned", "exited", "stopped", "stop-requested", "killed",
+/// "shutdown-started", "unknown-instance", "warning", "error".
+std::string_view to_string(SupervisorEvent event) noexcept;
+
 /// One line (or one piece of an over-long line) from a child, or one event of the supervisor.
 /// The views point into buffers owned by the caller of the sink: they are valid only during the
 /// sink call; copy what you keep.
@@ -44,6 +65,8 @@ struct LogRecord {
   bool continuation = false;
   /// When the line was read (or the event happened), on the system clock.
   std::chrono::system_clock::time_point timestamp;
+  /// For the supervisor's own records, what happened; `None` for child output.
+  SupervisorEvent event = SupervisorEvent::None;
 
   /// True for the supervisor's own events.
   bool is_supervisor() const noexcept { return !stream.has_value(); }

@@ -1,13 +1,27 @@
-// The POSIX exit watcher: a SIGCHLD handler that writes one byte to a self-pipe, and one thread
-// for the whole process that drains it and reaps the children modhost owns (and only those).
+// The POSIX exit watcher: one thread for the whole process that learns of every child's exit and
+// settles it (reap.cpp), so an exit is published even when nobody waits for it (the backend's
+// poll thread hears of it through the state's exit listener).
 //
-// Host contract (README "Gotchas"): modhost installs its SIGCHLD handler at the first spawn and
-// chains to the handler the host had installed before (SA_SIGINFO or plain). The host must not
-// afterwards set SIGCHLD to SIG_IGN (the kernel would reap our children and their statuses would
-// be lost), set SA_NOCLDWAIT, replace the handler without chaining to the previous one, or call
-// waitpid(-1) / wait(). modhost detects the first three at every spawn and whenever a wait has
-// been quiet for a second, and reports errc::host_contract instead of hanging; a child reaped by
-// the host is reported as lost (errc::host_contract) when the watcher next looks at it.
+// Two mechanisms, one thread:
+// - pidfds (Linux >= 5.3): each child's pidfd is in one epoll set; it turns readable when the
+//   child exits, whoever reaps it. No signal handler is involved at all, so the host may install,
+//   ignore or block SIGCHLD as it likes.
+// - the SIGCHLD self-pipe (kernels without pidfds, other Unixes, and the tests, which force it):
+//   a handler installed at the first such spawn, chaining to the host's previous handler, writes
+//   one byte to a non-blocking self-pipe that is in the same epoll set (or polled alone where
+//   there is no epoll). The watcher then asks waitid(P_ALL, WNOWAIT) which child has exited,
+//   without reaping anything, and settles it if it is one of ours; only when that answer is a
+//   child of the host (still unreaped) does it look at each of its own children in turn. So an
+//   exit costs the same with one child alive or five hundred. Never waitpid(-1).
+//
+// Host contract on the SIGCHLD path (README "Gotchas"): the host must not afterwards set SIGCHLD to
+// SIG_IGN (the kernel would reap our children and their statuses would be lost), set
+// SA_NOCLDWAIT, or replace the handler without chaining to the previous one; modhost detects these
+// at every spawn and whenever a wait is quiet, and reports errc::host_contract instead of hanging.
+// A host that blocks SIGCHLD in every thread (or takes it with sigwait) keeps the handler from
+// running: a quiet wait then finds the exit itself (poll_exit), and from that moment, or from a
+// spawn on a thread that blocks SIGCHLD, the watcher also looks at its SIGCHLD-path children once
+// a second.
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,13 +31,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#if defined(__linux__)
+#include <sys/epoll.h>
+#else
+#include <poll.h>
+#endif
+
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "fd_util.hpp"
 #include "posix_process.hpp"
 
 namespace modhost::detail {
@@ -63,85 +85,116 @@ extern "C" void modhost_sigchld_handler(int sig, siginfo_t* info, void* context)
 namespace modhost::detail {
 namespace {
 
-ExitStatus decode(const siginfo_t& info) noexcept {
-  if (info.si_code == CLD_EXITED) return ExitStatus::exited(info.si_status);
-  return ExitStatus::signaled(info.si_status);
-}
+// How often a degraded watcher (see note_exits_unreported) looks at its SIGCHLD-path children.
+constexpr int kDegradedScanMs = 1000;
+
+#if defined(__linux__)
+// The epoll key of the self-pipe; pidfds are keyed by their child's pid, which is never 0.
+constexpr std::uint64_t kPipeKey = 0;
+#endif
 
 class ExitWatcher {
  public:
-  // Creates the self-pipe and starts the thread; null on failure (with errno set).
-  static ExitWatcher* create() noexcept {
+  // Creates the self-pipe, the epoll set and the thread.
+  static Result<ExitWatcher*> create() {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return nullptr;
-    // The read end blocks (the thread sleeps in read); only the handler's write end must not.
-    int flags = ::fcntl(fds[0], F_GETFL);
-    ::fcntl(fds[0], F_SETFL, flags & ~O_NONBLOCK);
-    auto* watcher = new ExitWatcher(fds[0], fds[1]);
-    // The thread starts with every signal blocked, so no host handler ever runs on it (the host
-    // may not expect its handlers on a thread it does not know).
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    std::thread(&ExitWatcher::run, watcher).detach();
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    g_wake_fd.store(fds[1], std::memory_order_release);
+    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+      return Error::from_os(errno, "cannot create the exit watcher's pipe");
+    }
+    int read_fd = above_stdio(fds[0]);
+    int write_fd = above_stdio(fds[1]);
+    int epoll_fd = -1;
+#if defined(__linux__)
+    epoll_fd = above_stdio(::epoll_create1(EPOLL_CLOEXEC));
+    if (epoll_fd >= 0 && read_fd >= 0) {
+      struct epoll_event ev {};
+      ev.events = EPOLLIN;
+      ev.data.u64 = kPipeKey;
+      if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, read_fd, &ev) != 0) {
+        close_fd(epoll_fd);
+        epoll_fd = -1;
+      }
+    }
+    const bool have_epoll = epoll_fd >= 0;
+#else
+    const bool have_epoll = true;  // Not used on this system: the pipe is polled alone.
+#endif
+    if (read_fd < 0 || write_fd < 0 || !have_epoll) {
+      int err = errno;
+      close_fd(read_fd);
+      close_fd(write_fd);
+      close_fd(epoll_fd);
+      return Error::from_os(err, "cannot create the exit watcher's pipe and epoll set");
+    }
+    auto* watcher = new ExitWatcher(read_fd, write_fd, epoll_fd);
+    Result<Thread> thread = Thread::start([watcher] { watcher->run(); }, "the exit watcher thread");
+    if (!thread) {
+      delete watcher;
+      return thread.error();
+    }
+    // The watcher lives as long as the process: never joined, never destroyed (no static
+    // destructor may race with it at exit()).
+    thread->detach();
     return watcher;
   }
 
-  void add(std::shared_ptr<ProcessState> state) {
-    pid_t pid = static_cast<pid_t>(state->pid());
+  // The descriptors, for after_fork_in_child (constant for the watcher's life).
+  int read_fd() const noexcept { return read_fd_; }
+  int write_fd() const noexcept { return write_fd_; }
+  int epoll_fd() const noexcept { return epoll_fd_; }
+
+  Result<void> add(std::shared_ptr<ProcessState> state) {
+    const pid_t pid = static_cast<pid_t>(state->pid());
+    const int pidfd = state->native()->pidfd;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      children_.emplace(pid, std::move(state));
+#if defined(__linux__)
+      if (pidfd >= 0) {
+        struct epoll_event ev {};
+        ev.events = EPOLLIN;
+        ev.data.u64 = static_cast<std::uint64_t>(pid);
+        if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, pidfd, &ev) != 0) {
+          return Error::from_os(errno, "cannot add the child's pidfd to the exit watcher");
+        }
+      }
+#endif
+      if (pidfd < 0) ++sigchld_children_;
+      children_[pid] = state;
     }
-    // The child may have exited, and its SIGCHLD been consumed by a scan, before it was in the
-    // map; look once more now that it is, and let the thread reap it if so.
-    siginfo_t info;
-    memset(&info, 0, sizeof info);
-    int r;
-    do {
-      r = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
-    } while (r < 0 && errno == EINTR);
-    if (r < 0 || info.si_pid != 0) wake();
+    if (pidfd < 0) {
+      // A degraded watcher with no SIGCHLD-path child sleeps without a timeout: it must start
+      // looking once a second again.
+      if (degraded_.load(std::memory_order_relaxed)) wake();
+      // The child may have exited, and its SIGCHLD been consumed by a scan, before it was in the
+      // map: look once more now that it is. (A pidfd stays readable.)
+      reap_child(*state);
+    }
+    return ok_result();
   }
 
-  int signal(ProcessState& state, int sig) noexcept {
+  void forget(const ProcessState& state) noexcept {
+    std::shared_ptr<ProcessState> dropped;  // released after the mutex: it may be the last owner
     std::lock_guard<std::mutex> lock(mutex_);
-    NativeProcess& native = *state.native();
-    if (native.reaped || native.owner != ::getpid()) return 0;
-    pid_t pid = static_cast<pid_t>(state.pid());
-    if (::kill(native.has_group ? -pid : pid, sig) != 0 && errno != ESRCH) return errno;
-    return 0;
+    auto it = children_.find(static_cast<pid_t>(state.pid()));
+    // A child of the same pid spawned after this one was reaped is someone else's entry.
+    if (it == children_.end() || it->second.get() != &state) return;
+    const int pidfd = state.native()->pidfd;
+#if defined(__linux__)
+    if (pidfd >= 0) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, pidfd, nullptr);
+#endif
+    if (pidfd < 0) --sigchld_children_;
+    dropped = std::move(it->second);
+    children_.erase(it);
   }
 
-  void reap_directly(ProcessState& state) noexcept {
-    std::shared_ptr<ProcessState> owned;
-    siginfo_t info;
-    memset(&info, 0, sizeof info);
-    bool reaped = false;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto it = children_.find(static_cast<pid_t>(state.pid()));
-      if (it == children_.end()) return;  // The watcher got there first.
-      owned = std::move(it->second);
-      children_.erase(it);
-      int r;
-      do {
-        r = ::waitid(P_PID, static_cast<id_t>(state.pid()), &info, WEXITED);
-      } while (r < 0 && errno == EINTR);
-      reaped = r == 0;
-      state.native()->reaped = true;
-    }
-    if (reaped) {
-      owned->set_exited(decode(info));
-    } else {
-      owned->set_lost();
-    }
+  void set_degraded() noexcept {
+    if (degraded_.exchange(true)) return;
+    wake();  // the thread picks up its new timeout
   }
 
  private:
-  ExitWatcher(int read_fd, int write_fd) noexcept : read_fd_(read_fd), write_fd_(write_fd) {}
+  ExitWatcher(int read_fd, int write_fd, int epoll_fd) noexcept
+      : read_fd_(read_fd), write_fd_(write_fd), epoll_fd_(epoll_fd) {}
 
   void wake() noexcept {
     char byte = 0;
@@ -149,62 +202,111 @@ class ExitWatcher {
     (void)ignored;
   }
 
+  int timeout_ms() {
+    if (!degraded_.load(std::memory_order_relaxed)) return -1;
+    std::lock_guard<std::mutex> lock(mutex_);
+    return sigchld_children_ > 0 ? kDegradedScanMs : -1;
+  }
+
   [[noreturn]] void run() {
-    char buf[256];
+#if defined(__linux__)
+    struct epoll_event events[64];
     for (;;) {
-      ssize_t n = ::read(read_fd_, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      scan();
+      int n = ::epoll_wait(epoll_fd_, events, 64, timeout_ms());
+      if (n < 0) {
+        // Only EINTR is expected (every signal is blocked here, but a debugger may interrupt).
+        if (errno != EINTR) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      if (n == 0) scan_sigchld_children();
+      for (int i = 0; i < n; ++i) {
+        if (events[i].data.u64 == kPipeKey) {
+          drain_pipe();
+          after_sigchld();
+        } else {
+          settle_pid(static_cast<pid_t>(events[i].data.u64));
+        }
+      }
+    }
+#else
+    for (;;) {
+      struct pollfd p = {read_fd_, POLLIN, 0};
+      int n = ::poll(&p, 1, timeout_ms());
+      if (n < 0) {
+        if (errno != EINTR) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      if (n == 0) {
+        scan_sigchld_children();
+        continue;
+      }
+      drain_pipe();
+      after_sigchld();
+    }
+#endif
+  }
+
+  void drain_pipe() noexcept {
+    char buf[256];
+    while (::read(read_fd_, buf, sizeof buf) > 0) {
     }
   }
 
-  // Looks at every owned pid. waitid(WNOWAIT) first: it tells that the child exited while leaving
-  // it a zombie, so its pid (and process group id) cannot be reused yet. If a stop is in progress
-  // the group is killed at that moment, which is the only moment it is both necessary (the leader
-  // is gone, grandchildren may be left) and safe (the id still names this group); then the leader
-  // is reaped. Never waitpid(-1): the host's own children are not ours.
-  void scan() {
-    std::vector<std::pair<std::shared_ptr<ProcessState>, ExitStatus>> exited;
-    std::vector<std::shared_ptr<ProcessState>> lost;
+  std::shared_ptr<ProcessState> find(pid_t pid) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = children_.find(pid);
+    return it == children_.end() ? nullptr : it->second;
+  }
+
+  void settle_pid(pid_t pid) {
+    if (std::shared_ptr<ProcessState> state = find(pid)) reap_child(*state);
+  }
+
+  // After a SIGCHLD: which child exited? waitid(P_ALL, WNOWAIT) names one zombie child without
+  // reaping it. Ours are settled one by one (each costs the same however many are alive); a
+  // zombie of the host's hides the others behind it, and only then is every child looked at.
+  void after_sigchld() {
+    std::size_t limit;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      for (auto it = children_.begin(); it != children_.end();) {
-        pid_t pid = it->first;
-        siginfo_t info;
-        memset(&info, 0, sizeof info);
-        int r;
-        do {
-          r = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
-        } while (r < 0 && errno == EINTR);
-        if (r == 0 && info.si_pid == 0) {
-          ++it;  // Still running.
-          continue;
-        }
-        ProcessState& state = *it->second;
-        if (r == 0) {
-          if (state.native()->has_group && state.stop_in_progress()) ::kill(-pid, SIGKILL);
-          do {
-            r = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG);
-          } while (r < 0 && errno == EINTR);
-        }
-        state.native()->reaped = true;
-        if (r == 0) {
-          exited.emplace_back(std::move(it->second), decode(info));
-        } else {
-          lost.push_back(std::move(it->second));  // ECHILD: someone else reaped it.
-        }
-        it = children_.erase(it);
+      limit = children_.size() + 1;
+    }
+    for (std::size_t round = 0;; ++round) {
+      siginfo_t info;
+      memset(&info, 0, sizeof info);
+      int r;
+      do {
+        r = ::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT);
+      } while (r < 0 && errno == EINTR);
+      if (r != 0 || info.si_pid == 0) return;  // ECHILD or no zombie: nothing more to settle.
+      std::shared_ptr<ProcessState> state = find(info.si_pid);
+      if (state == nullptr || round > limit || !reap_child(*state)) {
+        scan_sigchld_children();
+        return;
       }
     }
-    // Outside the watcher's mutex: waiters woken here may call back into the watcher.
-    for (auto& [state, status] : exited) state->set_exited(status);
-    for (auto& state : lost) state->set_lost();
+  }
+
+  void scan_sigchld_children() {
+    std::vector<std::shared_ptr<ProcessState>> all;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      all.reserve(static_cast<std::size_t>(sigchld_children_));
+      for (const auto& kv : children_) {
+        if (kv.second->native()->pidfd < 0) all.push_back(kv.second);
+      }
+    }
+    // Outside the mutex: settling runs exit listeners, which may call back into the watcher.
+    for (const auto& state : all) reap_child(*state);
   }
 
   const int read_fd_;
   const int write_fd_;
+  const int epoll_fd_;
+  std::atomic<bool> degraded_{false};
   std::mutex mutex_;
-  std::unordered_map<pid_t, std::shared_ptr<ProcessState>> children_;
+  std::unordered_map<pid_t, std::shared_ptr<ProcessState>> children_;  // exits not yet published
+  int sigchld_children_ = 0;  // Guarded by mutex_: entries without a pidfd.
 };
 
 // Guards creation of the watcher. A heap object never destroyed, so no static destructor can race
@@ -214,20 +316,24 @@ std::mutex& creation_mutex() {
   return *m;
 }
 std::atomic<ExitWatcher*> g_watcher{nullptr};
-bool g_handler_installed = false;  // Guarded by creation_mutex().
+std::atomic<bool> g_handler_installed{false};  // Written under creation_mutex().
+bool g_at_fork_registered = false;             // Guarded by creation_mutex().
 
 // pthread_atfork handlers. A child of fork() has only the forking thread: the watcher thread is
 // gone, and the old watcher's mutex may be held forever. The child therefore forgets the old
-// watcher (leaking it: destroying a possibly locked mutex is undefined) and closes its self-pipe;
-// the next spawn in the child starts a fresh one. The SIGCHLD handler stays installed across fork.
+// watcher (leaking the object: destroying a possibly locked mutex is undefined, but closing its
+// descriptors is not) and the next spawn in the child starts a fresh one. The SIGCHLD handler, if
+// installed, stays installed across fork.
 void before_fork() { creation_mutex().lock(); }
 void after_fork_in_parent() { creation_mutex().unlock(); }
 void after_fork_in_child() {
   ExitWatcher* old = g_watcher.exchange(nullptr);
-  int fd = g_wake_fd.exchange(-1);
-  if (old != nullptr && fd >= 0) ::close(fd);
-  // The read end is left open in the child: the old watcher object still names it, and one
-  // leaked descriptor per fork is cheaper than any scheme to find it safely.
+  g_wake_fd.store(-1);
+  if (old != nullptr) {
+    close_fd(old->read_fd());
+    close_fd(old->write_fd());
+    close_fd(old->epoll_fd());
+  }
   creation_mutex().unlock();
 }
 
@@ -255,33 +361,11 @@ Result<void> install_handler_locked() {
   if (::sigaction(SIGCHLD, &ours, nullptr) != 0) {
     return Error::from_os(errno, "cannot install the SIGCHLD handler");
   }
-  pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
-  g_handler_installed = true;
+  g_handler_installed.store(true, std::memory_order_release);
   return ok_result();
 }
 
-ExitWatcher& watcher() noexcept { return *g_watcher.load(std::memory_order_acquire); }
-
-}  // namespace
-
-Result<void> ensure_exit_watcher() {
-  if (g_watcher.load(std::memory_order_acquire) == nullptr) {
-    std::lock_guard<std::mutex> lock(creation_mutex());
-    if (!g_handler_installed) {
-      Result<void> r = install_handler_locked();
-      if (!r) return r;
-    }
-    if (g_watcher.load(std::memory_order_relaxed) == nullptr) {
-      ExitWatcher* w = ExitWatcher::create();
-      if (w == nullptr) return Error::from_os(errno, "cannot start the exit watcher");
-      g_watcher.store(w, std::memory_order_release);
-    }
-  }
-  return check_exit_notification();
-}
-
-Result<void> check_exit_notification() {
-  if (g_watcher.load(std::memory_order_acquire) == nullptr) return ok_result();
+Result<void> check_sigchld_contract() {
   struct sigaction current;
   if (::sigaction(SIGCHLD, nullptr, &current) != 0) {
     return Error::from_os(errno, "cannot read the SIGCHLD disposition");
@@ -303,18 +387,50 @@ Result<void> check_exit_notification() {
   return ok_result();
 }
 
-void watch_child(std::shared_ptr<ProcessState> state) { watcher().add(std::move(state)); }
+}  // namespace
+
+Result<void> prepare_exit_watch(bool sigchld) {
+  if (g_watcher.load(std::memory_order_acquire) == nullptr ||
+      (sigchld && !g_handler_installed.load(std::memory_order_acquire))) {
+    std::lock_guard<std::mutex> lock(creation_mutex());
+    if (g_watcher.load(std::memory_order_relaxed) == nullptr) {
+      Result<ExitWatcher*> created = ExitWatcher::create();
+      if (!created) return created.error();
+      g_wake_fd.store((*created)->write_fd(), std::memory_order_release);
+      g_watcher.store(*created, std::memory_order_release);
+      if (!g_at_fork_registered) {
+        ::pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
+        g_at_fork_registered = true;
+      }
+    }
+    if (sigchld && !g_handler_installed.load(std::memory_order_relaxed)) {
+      if (Result<void> r = install_handler_locked(); !r) return r;
+    }
+  }
+  return sigchld ? check_sigchld_contract() : ok_result();
+}
+
+Result<void> check_exit_notification(const ProcessState& state) {
+  // A child with a pidfd needs nothing from the host's signal setup.
+  if (state.native()->pidfd >= 0) return ok_result();
+  if (!g_handler_installed.load(std::memory_order_acquire)) return ok_result();
+  return check_sigchld_contract();
+}
+
+Result<void> watch_child(std::shared_ptr<ProcessState> state) {
+  return g_watcher.load(std::memory_order_acquire)->add(std::move(state));
+}
 
 // The two functions below may be reached through a ChildProcess inherited by a forked process
 // that has not spawned anything yet (so has no watcher); that child is not its own anyway.
-int signal_child(ProcessState& state, int sig) noexcept {
+void forget_child(const ProcessState& state) noexcept {
   ExitWatcher* w = g_watcher.load(std::memory_order_acquire);
-  return w == nullptr ? 0 : w->signal(state, sig);
+  if (w != nullptr) w->forget(state);
 }
 
-void reap_directly(ProcessState& state) noexcept {
+void note_exits_unreported() noexcept {
   ExitWatcher* w = g_watcher.load(std::memory_order_acquire);
-  if (w != nullptr) w->reap_directly(state);
+  if (w != nullptr) w->set_degraded();
 }
 
 }  // namespace modhost::detail

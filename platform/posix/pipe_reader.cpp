@@ -1,22 +1,17 @@
-// The POSIX PipeReader: one thread, one poll() over every registered pipe (and, on Linux, the
-// pidfds of watched processes) plus the reader's own wakeup pipe.
+// The POSIX PipeReader: one thread, one poll() over every registered pipe plus the reader's own
+// wakeup pipe.
 //
 // Why poll and not epoll: the set changes only when instances come and go, and a poll round over
 // a few hundred fds costs a few microseconds, against the ~1,000 lines one 64 KiB read carries
 // under load (W3). While idle the thread sleeps in poll() with no timeout, so the set's size costs
 // nothing (W6). epoll would save the O(n) scan per round only when thousands of pipes are mostly
-// quiet and a few are busy; the measurements in the backend's note did not call for it.
+// quiet and a few are busy; the measurements (docs/benchmarks.md, W3 and W6) do not call for it.
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
-#if defined(__linux__)
-#include <sys/syscall.h>
-#endif
 
 #include <algorithm>
 #include <chrono>
@@ -27,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fd_util.hpp"
 #include "platform.hpp"
 
 namespace modhost::detail {
@@ -39,11 +35,6 @@ using Clock = std::chrono::steady_clock;
 // read usually empties it, and idle instances cost no buffer at all.
 constexpr std::size_t kReadBufferSize = 64 * 1024;
 
-void close_fd(int fd) noexcept {
-  // POSIX leaves the fd state unspecified after EINTR from close(); on Linux it is always closed,
-  // so retrying could close a descriptor another thread just opened.
-  if (fd >= 0) ::close(fd);
-}
 
 class PollPipeReader final : public PipeReader {
  public:
@@ -59,18 +50,16 @@ class PollPipeReader final : public PipeReader {
     if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
       return Error::from_os(errno, "cannot create the pipe reader's wakeup pipe");
     }
-    wake_read_ = fds[0];
-    wake_write_ = fds[1];
-    // The thread is created with every signal blocked (it inherits the mask), so that the host's
-    // handlers, and modhost's SIGCHLD handler, run on the host's own threads and never interrupt
-    // the reader in the middle of delivering a line.
-    sigset_t all, old;
-    ::sigfillset(&all);
-    ::pthread_sigmask(SIG_SETMASK, &all, &old);
-    // std::thread reports failure by throwing; under -fno-exceptions that would abort, which is
-    // the documented behaviour of the standard library in that mode (there is no error to return).
-    thread_ = std::thread([this] { run(); });
-    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    wake_read_ = above_stdio(fds[0]);
+    wake_write_ = above_stdio(fds[1]);
+    if (wake_read_ < 0 || wake_write_ < 0) {
+      return Error::from_os(errno, "cannot create the pipe reader's wakeup pipe");
+    }
+    // Thread::start blocks every signal in the new thread, so that the host's handlers run on the
+    // host's own threads and never interrupt the reader in the middle of delivering a line.
+    Result<Thread> thread = Thread::start([this] { run(); }, "the pipe reader thread");
+    if (!thread) return thread.error();
+    thread_ = std::move(*thread);
     return ok_result();
   }
 
@@ -86,36 +75,10 @@ class PollPipeReader final : public PipeReader {
     if (entries_.count(key) != 0) {
       return Error(errc::invalid_argument, "pipe reader: key already registered");
     }
-    entries_.emplace(key, Entry{static_cast<int>(pipe.release()), false});
+    entries_.emplace(key, Entry{static_cast<int>(pipe.release())});
     dirty_ = true;
     signal_locked();
     return ok_result();
-  }
-
-  Result<void> watch_exit(std::uint64_t key, ProcessId pid) override {
-#if defined(__linux__) && defined(SYS_pidfd_open)
-    // A pidfd turns readable when the process exits, whoever reaps it: the exit watcher of the
-    // platform layer keeps reaping, this only learns of the exit without a thread or a timer.
-    // pidfd_open sets O_CLOEXEC itself.
-    long fd = ::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0u);
-    if (fd < 0) {
-      if (errno == ENOSYS) return Error(errc::unsupported, "pipe reader: pidfd_open unsupported");
-      return Error::from_os(errno, "pipe reader: pidfd_open " + std::to_string(pid));
-    }
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (stopped_ || entries_.count(key) != 0) {
-      close_fd(static_cast<int>(fd));
-      return Error(errc::invalid_argument, "pipe reader: stopped, or key already registered");
-    }
-    entries_.emplace(key, Entry{static_cast<int>(fd), true});
-    dirty_ = true;
-    signal_locked();
-    return ok_result();
-#else
-    (void)key;
-    (void)pid;
-    return Error(errc::unsupported, "pipe reader: no process exit event on this platform");
-#endif
   }
 
   void remove(std::uint64_t key) override {
@@ -159,7 +122,6 @@ class PollPipeReader final : public PipeReader {
  private:
   struct Entry {
     int fd;
-    bool process;  // a pidfd: readable means "exited"; never read from
   };
 
   // Writes one byte to the wakeup pipe unless one is already pending, so a burst of requests
@@ -239,23 +201,19 @@ class PollPipeReader final : public PipeReader {
   // Handles one ready fd: one read per round keeps the pipes fair; a pipe with more data is ready
   // again at once.
   void deliver(std::uint64_t key, int fd, char* buffer) {
-    bool process;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = entries_.find(key);
       // Removed (or removed and re-added with another fd) since the poll set was built.
       if (it == entries_.end() || it->second.fd != fd) return;
-      process = it->second.process;
     }
-    if (!process) {
-      ssize_t n = ::read(fd, buffer, kReadBufferSize);
-      if (n > 0) {
-        handler_.on_data(key, std::string_view(buffer, static_cast<std::size_t>(n)));
-        return;
-      }
-      if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) return;
-      // n == 0 is EOF; any other error ends the stream the same way (there is nothing to retry).
+    ssize_t n = ::read(fd, buffer, kReadBufferSize);
+    if (n > 0) {
+      handler_.on_data(key, std::string_view(buffer, static_cast<std::size_t>(n)));
+      return;
     }
+    if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    // n == 0 is EOF; any other error ends the stream the same way (there is nothing to retry).
     {
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = entries_.find(key);
@@ -269,7 +227,7 @@ class PollPipeReader final : public PipeReader {
   }
 
   PipeReaderHandler& handler_;
-  std::thread thread_;
+  Thread thread_;
   int wake_read_ = -1;
   int wake_write_ = -1;
 

@@ -16,9 +16,12 @@ namespace modhost::detail {
 
 // The POSIX part of a child.
 struct NativeProcess {
+  // The child's exit handle: a pidfd (Linux >= 5.3), or -1 on the SIGCHLD path. Owned; closed
+  // with the NativeProcess, after the watcher has let go of it.
+  int pidfd = -1;
   // True when the child leads its own process group (pgid == pid), so signals go to -pid.
   bool has_group = false;
-  // Set by the exit watcher, under its mutex, once the pid has been reaped: from then on the pid
+  // Set by the reaper, under the state's mutex, once the pid has been reaped: from then on the pid
   // (and the pgid) may belong to an unrelated process, so nothing may be signalled through it.
   bool reaped = false;
   // The process that spawned the child. A process forked from it (without exec) inherits copies
@@ -29,23 +32,49 @@ struct NativeProcess {
 };
 
 // ---- Exit watcher (exit_watcher.cpp) -----------------------------------------------------------
+//
+// One thread for the whole process, started on first use and never torn down. It waits, in one
+// epoll set, on the pidfd of every child that has one and on a self-pipe that modhost's SIGCHLD
+// handler writes to for the children that have none, and settles every exit it sees (reap.cpp).
 
-// Installs the SIGCHLD handler and starts the watcher thread on first use; afterwards checks the
-// host contract (check_exit_notification). Thread-safe.
-Result<void> ensure_exit_watcher();
+// Makes sure the watcher runs and, for a child about to be spawned on the SIGCHLD path
+// (`sigchld`), that the SIGCHLD handler is installed and the host contract holds. Errors: the
+// watcher's thread, pipe or epoll set could not be made (the next call tries again), or
+// errc::host_contract. Thread-safe.
+Result<void> prepare_exit_watch(bool sigchld);
 
-// Hands a freshly spawned child to the watcher, which reaps it when it exits and calls
-// set_exited(). A child that exited before this call is still seen. Thread-safe.
-void watch_child(std::shared_ptr<ProcessState> state);
+// Hands a freshly spawned child to the watcher, which settles its exit (a child that exited
+// before this call is still seen). Errors: its pidfd could not be added to the epoll set (the
+// caller then kills and reaps the child). Thread-safe.
+Result<void> watch_child(std::shared_ptr<ProcessState> state);
 
-// Sends `sig` to the child's group (or pid) unless it has been reaped already; the check and the
-// kill() happen under the watcher's mutex, so a reaped (and possibly reused) id is never signalled.
-// Returns 0 or an errno value; ESRCH counts as success (the child is exiting).
-int signal_child(ProcessState& state, int sig) noexcept;
+// Drops the watcher's hold on a child whose exit was published (its pidfd leaves the epoll set).
+// Idempotent; thread-safe.
+void forget_child(const ProcessState& state) noexcept;
 
-// Reaps the child directly with a blocking waitpid(): the fallback for release_process() when the
-// host broke the SIGCHLD contract, so that the destructor still leaves no zombie. The child must
-// have been sent SIGKILL first.
+// Tells the watcher that exits of SIGCHLD-path children are not being reported (a wait found one
+// nobody had reported, or the spawning thread blocks SIGCHLD): from then on it also looks at
+// them once a second.
+void note_exits_unreported() noexcept;
+
+// ---- Reaping (reap.cpp) ------------------------------------------------------------------------
+
+// Looks at the child and, if it has exited, kills what is left of its group when a stop is in
+// progress, reaps it and publishes the status (ProcessState::settle). Returns true once the exit
+// is published. Never blocks.
+bool reap_child(ProcessState& state) noexcept;
+
+// The outcome of sending a signal to a child.
+enum class SignalOutcome { Sent, NotRunning, Failed };
+
+// Sends `sig` to the child's group (or pid) unless its exit was published; under the state's
+// mutex, so a reaped (and possibly reused) id is never signalled. ESRCH counts as sent (the
+// child is exiting). On Failed, `error` holds the errno value.
+SignalOutcome signal_child(ProcessState& state, int sig, int& error) noexcept;
+
+// Reaps the child with a blocking waitid(): the fallback for release_process() when its exit
+// cannot be observed otherwise (a host that broke the SIGCHLD contract), so that the destructor
+// still leaves no zombie. The child must have been sent SIGKILL first.
 void reap_directly(ProcessState& state) noexcept;
 
 // ---- Spawn paths (spawn_posix_spawn.cpp, spawn_fork.cpp) ---------------------------------------

@@ -5,20 +5,47 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <string>
+#include <string_view>
+
+#include "fd_util.hpp"
 #include "posix_process.hpp"
 
 namespace modhost::detail {
 
-void NativeProcessDeleter::operator()(NativeProcess* native) const noexcept { delete native; }
+void NativeProcessDeleter::operator()(NativeProcess* native) const noexcept {
+  close_fd(native->pidfd);
+  delete native;
+}
+
+namespace {
+
+Error signal_error(const ProcessState& state, int sig, int err) {
+  std::string_view name = signal_name(sig);
+  return Error::from_os(err, "cannot send " +
+                                 (name.empty() ? "signal " + std::to_string(sig) : std::string(name)) +
+                                 " to process " + std::to_string(state.pid()));
+}
+
+}  // namespace
 
 Result<void> signal_process(ProcessState& state, StopSignal signal) noexcept {
   int sig = signal == StopSignal::Kill ? SIGKILL : SIGTERM;
-  int err = signal_child(state, sig);
-  if (err != 0) {
-    return Error::from_os(err, std::string("cannot send ") + (sig == SIGKILL ? "SIGKILL" : "SIGTERM") +
-                                   " to process " + std::to_string(state.pid()));
-  }
+  int err = 0;
+  // A child whose exit is published needs no signal: ok, as documented.
+  if (signal_child(state, sig, err) == SignalOutcome::Failed) return signal_error(state, sig, err);
   return ok_result();
+}
+
+Result<void> send_signal(ProcessState& state, int sig) noexcept {
+  int err = 0;
+  switch (signal_child(state, sig, err)) {
+    case SignalOutcome::Sent: return ok_result();
+    case SignalOutcome::Failed: return signal_error(state, sig, err);
+    case SignalOutcome::NotRunning: break;
+  }
+  return Error(errc::not_running, "cannot send signal " + std::to_string(sig) + " to process " +
+                                      std::to_string(state.pid()) + ": it has exited and was reaped");
 }
 
 void release_process(ProcessState& state) noexcept {
@@ -27,11 +54,13 @@ void release_process(ProcessState& state) noexcept {
   if (state.finished()) return;
   if (native.owner != ::getpid()) {
     // A copy inherited through fork(): the child belongs to the process that spawned it.
-    state.set_lost();
+    state.settle([] { return Probe::lost("it belongs to the process that spawned it (this copy was "
+                                         "inherited through fork)"); });
     return;
   }
   state.begin_stop();
-  (void)signal_child(state, SIGKILL);
+  int ignored = 0;
+  (void)signal_child(state, SIGKILL, ignored);
   Result<ExitStatus> r = state.wait();
   // Only a broken host contract makes wait() fail; the child got SIGKILL, so a blocking reap of
   // our own is short and leaves no zombie behind.

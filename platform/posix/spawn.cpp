@@ -3,8 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,6 +16,8 @@
 #include <system_error>
 #include <vector>
 
+#include "fd_util.hpp"
+#include "pidfd.hpp"
 #include "posix_process.hpp"
 #include "spawn_support.hpp"
 
@@ -23,19 +28,40 @@ namespace modhost::detail {
 namespace {
 
 std::atomic<bool> g_force_fork{false};
+std::atomic<bool> g_force_sigchld{false};
 
-void read_force_fork_env_once() {
+// The test switches' environment variables, read once at the first spawn (or first switch).
+void read_test_switches_once() {
   static std::once_flag once;
   std::call_once(once, [] {
-    const char* v = ::getenv("MODHOST_FORCE_FORK");
-    if (v != nullptr && v[0] == '1') g_force_fork.store(true);
+    const char* fork = ::getenv("MODHOST_FORCE_FORK");
+    if (fork != nullptr && fork[0] == '1') g_force_fork.store(true);
+    const char* sigchld = ::getenv("MODHOST_FORCE_SIGCHLD");
+    if (sigchld != nullptr && sigchld[0] == '1') g_force_sigchld.store(true);
   });
 }
 
-// "failed to spawn process: <program>: [<stage>: ]<OS reason>[ (<note>)]", the code unchanged.
-Error spawn_error(const std::string& program, int err, const std::string& stage = {},
-                  const std::string& note = {}) {
-  std::string message = "failed to spawn process: " + program + ": ";
+// True when the spawning thread blocks SIGCHLD: a host that blocks it everywhere (the daemon
+// pattern: block all, sigwait in main) keeps modhost's handler from ever running.
+bool sigchld_blocked_here() noexcept {
+  sigset_t current;
+  return ::pthread_sigmask(SIG_BLOCK, nullptr, &current) == 0 && sigismember(&current, SIGCHLD) == 1;
+}
+
+// Kills and reaps a child that was started but cannot be watched, so a failed spawn leaves
+// nothing behind. It was never handed to the watcher, which therefore never looks at its pid.
+void discard_child(pid_t pid, bool has_group) noexcept {
+  ::kill(has_group ? -pid : pid, SIGKILL);
+  ::kill(pid, SIGKILL);
+  int status;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+// "[<stage>: ]<OS reason>[ (<note>)]", the code unchanged. ChildProcess::spawn puts the one
+// "failed to spawn process: <program>: " in front of every spawn error.
+Error spawn_error(int err, const std::string& stage = {}, const std::string& note = {}) {
+  std::string message;
   if (!stage.empty()) message += stage + ": ";
   message += std::system_category().message(err);
   if (!note.empty()) message += " (" + note + ")";
@@ -64,25 +90,21 @@ Result<std::string> resolve_program(const std::string& program, const char* path
     if (end == std::string::npos) break;
     start = end + 1;
   }
-  return spawn_error(program, saw_denied ? EACCES : ENOENT);
+  return spawn_error(saw_denied ? EACCES : ENOENT);
 }
 
 // Makes a pipe for one child stream. The child's end is blocking; the parent's is non-blocking;
-// both are close-on-exec from creation (pipe2) and >= 3 (see above_stdio in spawn_fork.cpp).
+// both are close-on-exec from creation (pipe2) and >= 3 (see above_stdio in fd_util.hpp).
 Result<void> make_pipe(bool child_reads, int& child_end, Pipe& parent_end) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return Error::from_os(errno, "cannot create a pipe");
-  for (int& fd : fds) {
-    if (fd <= 2) {
-      int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-      ::close(fd);
-      fd = moved;
-    }
-  }
+  fds[0] = above_stdio(fds[0]);
+  int err = errno;
+  fds[1] = above_stdio(fds[1]);
   if (fds[0] < 0 || fds[1] < 0) {
-    int err = errno;
-    if (fds[0] >= 0) ::close(fds[0]);
-    if (fds[1] >= 0) ::close(fds[1]);
+    if (fds[1] < 0) err = errno;
+    close_fd(fds[0]);
+    close_fd(fds[1]);
     return Error::from_os(err, "cannot create a pipe");
   }
   int parent = child_reads ? fds[1] : fds[0];
@@ -103,30 +125,36 @@ std::vector<char*> pointers(std::vector<std::string>& strings) {
 }  // namespace
 
 bool set_spawn_fallback_for_testing(bool on) noexcept {
-  read_force_fork_env_once();
+  read_test_switches_once();
   g_force_fork.store(on);
   return true;
 }
 
-Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options) {
-  read_force_fork_env_once();
-  if (Result<void> w = ensure_exit_watcher(); !w) return w.error();
+bool set_exit_fallback_for_testing(bool on) noexcept {
+  read_test_switches_once();
+  g_force_sigchld.store(on);
+  return true;
+}
 
-  std::string cwd_prefix;
+Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options) {
+  read_test_switches_once();
+  // The exit mechanism of this child: its pidfd where the kernel has them, else SIGCHLD. Made
+  // ready before anything is started, so a failure here leaves nothing behind.
+  const bool use_sigchld = g_force_sigchld.load(std::memory_order_relaxed) || !pidfds_supported();
+  if (Result<void> w = prepare_exit_watch(use_sigchld); !w) return w.error();
+
   if (!options.working_directory.empty()) {
     // Checked here so the error says what is wrong; posix_spawn would only report ENOENT.
     struct stat st;
     if (::stat(options.working_directory.c_str(), &st) != 0) {
       int err = errno;
       return Error(errc::invalid_argument,
-                   "failed to spawn process: " + options.program + ": working directory " +
-                       options.working_directory +
+                   "working directory " + options.working_directory +
                        (err == ENOENT ? " does not exist" : ": " + std::system_category().message(err)));
     }
     if (!S_ISDIR(st.st_mode)) {
-      return Error(errc::invalid_argument, "failed to spawn process: " + options.program +
-                                               ": working directory " +
-                                               options.working_directory + " is not a directory");
+      return Error(errc::invalid_argument,
+                   "working directory " + options.working_directory + " is not a directory");
     }
   }
 
@@ -155,7 +183,7 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   if (path[0] != '/' && !options.working_directory.empty()) {
     char buf[4096];
     if (::getcwd(buf, sizeof buf) == nullptr) {
-      return spawn_error(options.program, errno, "cannot resolve the relative program path");
+      return spawn_error(errno, "cannot resolve the relative program path");
     }
     path = std::string(buf) + "/" + path;
   }
@@ -189,7 +217,7 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   for (int i = 0; i < 3; ++i) {
     if (modes[i] == Stdio::Pipe) {
       Result<void> p = make_pipe(i == 0, child_ends.fds[i], parent_ends[i]);
-      if (!p) return p.error().with_context("failed to spawn process: " + options.program);
+      if (!p) return p.error();
       plan.stdio[i] = child_ends.fds[i];
     } else {
       plan.stdio[i] = modes[i] == Stdio::Null ? kNull : kInherit;
@@ -205,15 +233,47 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
       struct stat st;
       if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) note = "it is a directory";
     }
-    return spawn_error(options.program, outcome.error, outcome.stage ? outcome.stage : "", note);
+    return spawn_error(outcome.error, outcome.stage ? outcome.stage : "", note);
   }
 
+  const pid_t pid = outcome.pid;
   auto native = std::unique_ptr<NativeProcess, NativeProcessDeleter>(new NativeProcess);
   native->has_group = options.new_process_group;
   native->owner = ::getpid();
-  auto state = std::make_shared<ProcessState>(outcome.pid, std::move(native));
+  bool gone_before_watched = false;
+  if (!use_sigchld) {
+    // The child cannot have been reaped yet (only modhost reaps it, and not before it is
+    // watched), so the pid still names it. Except for a host that ignores SIGCHLD: the kernel
+    // may have reaped a child that exited at once, and then there is nothing left to watch.
+    native->pidfd = open_pidfd(pid);
+    if (native->pidfd < 0) {
+      int err = errno;
+      if (err != ESRCH) {
+        discard_child(pid, options.new_process_group);
+        return spawn_error(err, "cannot watch the process (pidfd_open)");
+      }
+      gone_before_watched = true;
+    }
+  } else if (sigchld_blocked_here()) {
+    note_exits_unreported();
+  }
+  auto state = std::make_shared<ProcessState>(pid, std::move(native));
   state->set_pipes(std::move(parent_ends[0]), std::move(parent_ends[1]), std::move(parent_ends[2]));
-  watch_child(state);
+  if (gone_before_watched) {
+    state->settle([&] {
+      state->native()->reaped = true;
+      return Probe::lost("it exited before it could be watched, and the host ignores SIGCHLD");
+    });
+    return state;
+  }
+  if (Result<void> watched = watch_child(state); !watched) {
+    discard_child(pid, options.new_process_group);
+    state->settle([&] {
+      state->native()->reaped = true;
+      return Probe::lost("it could not be watched");
+    });
+    return watched.error();
+  }
   return state;
 }
 

@@ -22,6 +22,7 @@
 
 #include <cstdint>
 
+#include "fd_util.hpp"
 #include "posix_process.hpp"
 
 namespace modhost::detail {
@@ -151,17 +152,6 @@ void reset_signal_dispositions() noexcept {
   ::sigprocmask(SIG_SETMASK, &empty, nullptr);
   ::execve(plan.path, plan.argv, plan.envp);
   fail(report_fd, kExec, errno);
-}
-
-// An fd >= 3, close-on-exec: a host that closed its stdio could otherwise hand us 0, 1 or 2,
-// which the child's dup2 calls would overwrite.
-int above_stdio(int fd) noexcept {
-  if (fd < 0 || fd > 2) return fd;
-  int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  int err = errno;
-  ::close(fd);
-  errno = err;
-  return moved;
 }
 
 }  // namespace

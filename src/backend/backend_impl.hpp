@@ -1,22 +1,21 @@
 #pragma once
-// The inside of LocalProcessBackend, shared by its three files: local_backend.cpp (the public
-// methods: spawn, stop, list), shutdown.cpp (parallel shutdown and the token's stopper thread) and
-// poll_handler.cpp (what the poll thread does with pipe data, EOFs, exits and deadlines).
+// The inside of LocalProcessBackend, shared by its files: local_backend.cpp (the public methods,
+// which run on the callers' threads), lifecycle.cpp (the instance state machine, on the poll
+// thread), poll_handler.cpp (what the poll thread does with pipe data, EOFs, commands and
+// deadlines) and mailbox.hpp (how other threads talk to the poll thread).
 //
-// Threads and locks:
-// - The poll thread (the PipeReader's) is the only one that touches the StreamForwarders, reads
-//   pipes, and learns of exits (a pidfd per child on Linux, see PipeReader::watch_exit).
-// - mutex_ guards the instance table and every Instance field marked "guarded". It is a leaf lock:
-//   never held while calling the sink, on_exit, or a blocking ChildProcess method.
-// - sink_mutex_ serializes sink calls (recursive, so a sink that calls spawn_instance, which logs,
-//   does not deadlock itself). It may be taken before mutex_, never after.
-// - Stoppers (stop_instance, shutdown) send the graceful request and wait on the caller's thread
-//   (ChildProcess::wait_for, cut short by kill_token_), kill at their deadline, then ask the poll
-//   thread to drain and close the pipes and wait on cv_ until it has delivered the exit record.
-// - Every exit, by itself or by a stop, goes through handle_exit: the instance is marked Exited at
-//   once and its exit record (and on_exit) follows its pipes' EOF, at most the drain timeout
-//   later, normally on the poll thread. So during a shutdown each instance's record comes when it
-//   ends, not when the last one has.
+// Threads and locks (docs/architecture.md has the state diagram):
+// - The poll thread (the PipeReader's) owns every instance's life: each transition of an
+//   instance's Phase happens there, and only there are callbacks (sink, on_spawn, on_exit) called.
+//   Other threads post Commands to it through the Mailbox and, when they must block
+//   (stop_instance, shutdown), wait on cv_ for a Completion it signals.
+// - mutex_ guards the instance table and the fields of an Instance marked "guarded", so that
+//   status(), statuses() and list_instances() can read them from any thread. It is a leaf lock
+//   for the poll thread: never held while calling out (a callback, the child's blocking methods).
+//   Other threads post to the Mailbox while holding it (spawn_instance, shutdown), which is what
+//   orders a spawn's Spawned command before or after a Shutdown.
+// - Exits reach the poll thread through the child's exit listener (the platform's watcher, or a
+//   thread that reaped the child in place, runs it): it posts Exited{seq}, never waits.
 
 #include <atomic>
 #include <chrono>
@@ -32,6 +31,7 @@
 #include <vector>
 
 #include "backend/forwarder.hpp"
+#include "backend/mailbox.hpp"
 #include "modhost/local_backend.hpp"
 #include "platform.hpp"
 
@@ -40,9 +40,27 @@ namespace modhost {
 namespace detail {
 
 using SteadyClock = std::chrono::steady_clock;
+constexpr SteadyClock::time_point kNever = SteadyClock::time_point::max();
 
-// Reader keys: an instance's sequence number times four plus one of these.
-enum KeySlot : std::uint64_t { kStdoutSlot = 0, kStderrSlot = 1, kExitSlot = 2 };
+// The life of an instance, changed on the poll thread only:
+//
+//   Running --stop--> Stopping --exit--> Draining --pipes at EOF, or drain timeout--> Reported
+//      |                                    ^                                            |
+//      +-----------exit (by itself)---------+                  forgotten when a stop asked for it
+//
+// Stopping: its graceful request was sent (or it was killed) and it has not ended yet. Draining:
+// it ended; its last lines are still being read. Reported: its exit record and on_exit are out.
+enum class Phase { Running, Stopping, Draining, Reported };
+
+// What stops did to one instance.
+struct StopRecord {
+  bool requested = false;      // a stop reached it while it was alive: it did not end by itself
+  bool graceful_sent = false;  // the one graceful request of its stop was sent
+  bool killed = false;         // it was killed (grace over, request impossible, or kill_all)
+  bool forget = false;         // a stop_instance or shutdown asked: forget it once reported
+  SteadyClock::time_point kill_at = kNever;     // Stopping: when its grace runs out
+  SteadyClock::time_point recheck_at = kNever;  // killed: when to look for an unreported exit
+};
 
 // One instance: its child, its two forwarders, and its state.
 struct Instance {
@@ -56,101 +74,109 @@ struct Instance {
   const std::uint64_t seq;
   ChildProcess child;  // thread-safe by itself
 
-  // Guarded by Impl::mutex_.
-  InstanceState state = InstanceState::Running;
+  // Guarded by Impl::mutex_; written on the poll thread only.
+  Phase phase = Phase::Running;
   std::optional<ExitStatus> exit_status;
   bool exited_by_itself = false;
-  std::optional<StopResult> stop_result;
-  bool stop_began = false;            // a stop (or kill_all) reached it; see begin_stop_locked
-  bool ended_before_stop = false;     // the stop found it already gone: it ended by itself
-  bool graceful_sent = false;         // the one graceful request of its stop was sent
-  bool kill_sent = false;             // it was (or is about to be) killed
-  int open_streams = 0;               // pipes still registered with the reader
-  bool exit_watched = false;          // the reader will tell us of the exit
-  bool finalized = false;             // the exit record is being emitted (claimed by one thread)
-  bool delivered = false;             // the exit record was emitted and on_exit has returned
-  bool exit_record_pending = false;   // exited; the record waits for the pipes' EOF
-  bool close_when_drained = false;    // stopped: close the pipes at drain_deadline
-  SteadyClock::time_point drain_deadline = SteadyClock::time_point::max();
+  StopRecord stop;
 
   // Poll thread only.
   StreamForwarder out;
   StreamForwarder err;
+  int open_streams = 0;                       // pipes still registered with the reader
+  SteadyClock::time_point drain_at = kNever;  // Draining (or being forgotten): stop waiting then
+  std::vector<std::shared_ptr<Completion>> waiters;  // stop_instance calls waiting for the forget
 
-  std::uint64_t key(KeySlot slot) const noexcept { return seq * 4 + slot; }
   RecordContext context() const noexcept { return RecordContext{handle.module, handle.instance_id}; }
 };
+
+// Reader keys: two per instance, its sequence number and the stream.
+inline std::uint64_t reader_key(std::uint64_t seq, StreamKind stream) noexcept {
+  return seq * 2 + (stream == StreamKind::Stderr ? 1 : 0);
+}
+inline std::uint64_t key_seq(std::uint64_t key) noexcept { return key / 2; }
+inline StreamKind key_stream(std::uint64_t key) noexcept {
+  return key % 2 != 0 ? StreamKind::Stderr : StreamKind::Stdout;
+}
 
 }  // namespace detail
 
 struct LocalProcessBackend::Impl final : detail::PipeReaderHandler {
   using SteadyClock = std::chrono::steady_clock;
+  using InstancePtr = std::shared_ptr<detail::Instance>;
 
   Impl(CancellationToken token, LocalBackendOptions opts);
   ~Impl() override;
 
-  // ---- poll thread (poll_handler.cpp)
+  // ---- poll thread: events (poll_handler.cpp)
   void on_data(std::uint64_t key, std::string_view bytes) override;
   void on_eof(std::uint64_t key) override;
   void on_wake() override;
-  // The exit of `inst` was noticed (its watch fired, its pipes closed without a watch, a stopper's
-  // wait returned `known`, or it was already gone at spawn): marks it Exited and arranges its
-  // exit record. `poll_thread` says whether the caller is the poll thread. Idempotent.
-  void handle_exit(const std::shared_ptr<detail::Instance>& inst, bool poll_thread,
-                   std::optional<ExitStatus> known = std::nullopt);
-  // Asks the reader for an on_wake at `when` if that is earlier than the one pending.
-  void schedule_deadline(SteadyClock::time_point when);
-  void note_poll_thread() noexcept;
+  void run_commands();
+  void run_timers();
+  void schedule(SteadyClock::time_point when);
   bool on_poll_thread() const noexcept;
 
-  // ---- any thread (local_backend.cpp / shutdown.cpp)
+  // ---- poll thread: the state machine (lifecycle.cpp)
+  void on_command(detail::Command& command);
+  void on_spawned(detail::Command& command);
+  void on_exited(std::uint64_t seq);
+  void on_stop(detail::Command& command);
+  void on_shutdown(detail::Command& command);
+  void on_kill_all();
+  // Running -> Stopping: the graceful request (or, where it cannot be sent, a kill), a kill at
+  // `kill_at`. Does nothing when the instance turns out to have ended already (by itself, then).
+  void begin_stop(detail::Instance& inst, SteadyClock::time_point kill_at);
+  // Running or Stopping -> Stopping, killed now; `why` goes into the Killed record.
+  void kill(detail::Instance& inst, const std::string& why);
+  // A stop asked to forget the instance once it is reported (and its pipes are drained).
+  void request_forget(detail::Instance& inst);
+  // Draining -> Reported once the pipes are at EOF or the drain timeout passed; Reported ->
+  // forgotten when a stop asked for it and the pipes are done.
+  void advance(const InstancePtr& inst);
+  // Stops reading the pipes and forwards what is left (a partial last line).
+  void finish_streams(detail::Instance& inst);
+  // The exit record and on_exit.
+  void report(const InstancePtr& inst);
+  // Removes the instance from the table and completes the stops waiting for it.
+  void forget(const InstancePtr& inst);
+  void finish_shutdown();
+  InstancePtr live(std::uint64_t seq) const;
+
+  // ---- records (poll thread only)
   void emit(const LogRecord& record);
-  void supervisor(LogLevel level, std::string_view module, const Uuid& id, std::string_view text);
-  void emit_exit(const std::shared_ptr<detail::Instance>& inst);
+  void supervisor(LogLevel level, SupervisorEvent event, std::string_view module, const Uuid& id,
+                  std::string_view text);
+
+  // ---- any thread (local_backend.cpp)
   InstanceStatus snapshot_locked(const detail::Instance& inst) const;
-  std::shared_ptr<detail::Instance> find_locked(std::uint64_t key) const;
-  // Claims the stop of `inst` for the caller (true) unless a stop already reached it or it ended.
-  bool begin_stop_locked(detail::Instance& inst);
-  // Sends the one graceful request of a stop the caller claimed. False when there is nothing to
-  // wait for: the instance had already ended (then it ended by itself), or the platform could
-  // not send the request (then the caller kills at once).
-  bool send_graceful(detail::Instance& inst);
-  // Kills `inst` unless it has ended, marking the kill first so its exit record says so.
-  void kill_now(detail::Instance& inst);
-  // Waits for the exit status after the signals were sent and hands it to handle_exit. On an error
-  // (a host that broke the SIGCHLD contract) the instance is closed without a status and the
-  // error returned.
-  Result<void> collect_exit(const std::shared_ptr<detail::Instance>& inst);
-  // Asks the poll thread to close the pipes of `insts` within the drain timeout, waits until it
-  // has and their exit records were delivered, then forgets them. Their exits were handled.
-  void drain_and_forget(const std::vector<std::shared_ptr<detail::Instance>>& insts);
+  // Posts a Shutdown (once): from then on spawns are refused. Called with mutex_ held.
+  void begin_shutdown_locked(std::chrono::milliseconds grace,
+                             std::shared_ptr<detail::Completion> done);
+  void wait_for(const std::shared_ptr<detail::Completion>& done);
+  void complete(const std::shared_ptr<detail::Completion>& done);
   void shutdown(std::chrono::milliseconds grace);
   void kill_all();
-  void start_stopper();  // from the token's callback: never blocks the canceller
 
   CancellationToken token_;
   LocalBackendOptions options_;
+  std::shared_ptr<detail::Mailbox> mailbox_;
   std::unique_ptr<detail::PipeReader> reader_;
   CancellationRegistration registration_;
 
-  std::recursive_mutex sink_mutex_;
-
   mutable std::mutex mutex_;
-  std::condition_variable cv_;
-  std::map<Uuid, std::shared_ptr<detail::Instance>> instances_;  // by id: oldest first (v7)
-  std::unordered_map<std::uint64_t, std::shared_ptr<detail::Instance>> by_seq_;
-  std::uint64_t next_seq_ = 1;
-  int spawns_in_flight_ = 0;
-  enum class Phase { Open, ShuttingDown, Done } phase_ = Phase::Open;
-  std::thread stopper_;
-  // Cancelled (and replaced) by kill_all, so that every wait of a stop in progress ends at once.
-  CancellationToken kill_token_;
+  std::condition_variable cv_;  // Completion::done, under mutex_
+  std::map<Uuid, InstancePtr> instances_;  // Guarded. By id: oldest first (v7).
+  std::uint64_t next_seq_ = 1;             // Guarded.
+  enum class Lifecycle { Open, ShuttingDown, Done } lifecycle_ = Lifecycle::Open;  // Guarded.
+  std::shared_ptr<detail::Completion> shutdown_done_;  // Guarded; the one shutdown's completion.
 
-  std::optional<Error> reader_error_;  // set when the reader thread could not start
+  // Poll thread only.
+  std::unordered_map<std::uint64_t, InstancePtr> live_;  // by seq, until forgotten
+  bool shutting_down_ = false;  // the Shutdown command was handled
+  SteadyClock::time_point shutdown_kill_at_ = detail::kNever;
+  SteadyClock::time_point next_deadline_ = detail::kNever;
   std::atomic<std::thread::id> poll_thread_{};
-
-  // Poll thread only: the deadline currently asked of the reader.
-  SteadyClock::time_point next_deadline_ = SteadyClock::time_point::max();
 };
 
 }  // namespace modhost

@@ -1,108 +1,135 @@
-// LocalProcessBackend's public methods: construction, spawn, stop, list, status; and the records
-// the supervisor writes about them.
+// LocalProcessBackend's public methods. They run on the callers' threads: they read the instance
+// table under the mutex, post commands to the poll thread, and wait for it where they must.
 
 #include "modhost/local_backend.hpp"
 
-#include <algorithm>
-#include <filesystem>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "backend/backend_impl.hpp"
+#include "process_state.hpp"
 
 namespace modhost {
 
+using detail::Command;
+using detail::Completion;
 using detail::Instance;
 
 LocalProcessBackend::Impl::Impl(CancellationToken token, LocalBackendOptions opts)
-    : token_(std::move(token)), options_(std::move(opts)) {
+    : token_(std::move(token)),
+      options_(std::move(opts)),
+      mailbox_(std::make_shared<detail::Mailbox>()) {
   if (!options_.sink) options_.sink = stderr_sink();
 }
 
 LocalProcessBackend::Impl::~Impl() = default;
 
-void LocalProcessBackend::Impl::emit(const LogRecord& record) {
-  std::lock_guard<std::recursive_mutex> lock(sink_mutex_);
-  options_.sink(record);
-}
-
-void LocalProcessBackend::Impl::supervisor(LogLevel level, std::string_view module,
-                                           const Uuid& id, std::string_view text) {
-  LogRecord record;
-  record.level = level;
-  record.module = module;
-  record.instance_id = id;
-  record.line = text;
-  record.timestamp = std::chrono::system_clock::now();
-  emit(record);
-}
-
 InstanceStatus LocalProcessBackend::Impl::snapshot_locked(const Instance& inst) const {
   InstanceStatus s;
   s.handle = inst.handle;
-  s.state = inst.state;
+  switch (inst.phase) {
+    case detail::Phase::Running: s.state = InstanceState::Running; break;
+    case detail::Phase::Stopping: s.state = InstanceState::Stopping; break;
+    case detail::Phase::Draining:
+    case detail::Phase::Reported: s.state = InstanceState::Exited; break;
+  }
   s.exit_status = inst.exit_status;
   s.exited_by_itself = inst.exited_by_itself;
-  s.stop_result = inst.stop_result;
+  if (s.state == InstanceState::Exited && !inst.exited_by_itself) {
+    StopResult r;
+    r.status = inst.exit_status.value_or(ExitStatus::exited(-1));
+    r.graceful_sent = inst.stop.graceful_sent;
+    r.killed = inst.stop.killed;
+    s.stop_result = r;
+  }
   return s;
 }
 
-void LocalProcessBackend::Impl::emit_exit(const std::shared_ptr<Instance>& inst) {
-  InstanceStatus s;
+void LocalProcessBackend::Impl::begin_shutdown_locked(std::chrono::milliseconds grace,
+                                                      std::shared_ptr<Completion> done) {
+  if (lifecycle_ != Lifecycle::Open) return;
+  lifecycle_ = Lifecycle::ShuttingDown;
+  shutdown_done_ = std::move(done);
+  Command c;
+  c.kind = Command::Kind::Shutdown;
+  c.grace = grace;
+  mailbox_->post(std::move(c));
+}
+
+void LocalProcessBackend::Impl::wait_for(const std::shared_ptr<Completion>& done) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  cv_.wait(lock, [&] { return done->done; });
+}
+
+void LocalProcessBackend::Impl::complete(const std::shared_ptr<Completion>& done) {
+  if (!done) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    s = snapshot_locked(*inst);
-  }
-  std::string text;
-  LogLevel level = LogLevel::Info;
-  std::string status = s.exit_status ? s.exit_status->to_string() : std::string("status unknown");
-  if (s.exited_by_itself) {
-    text = "exited: " + status;
-    if (!s.exit_status || !s.exit_status->success()) level = LogLevel::Warn;
-  } else {
-    text = "stopped: " + status;
-    if (s.stop_result && s.stop_result->killed) {
-      text += " (killed)";
-      level = LogLevel::Warn;
-    }
-  }
-  {
-    // One hold of the sink lock for both, so no other record comes between the record and
-    // on_exit (on_exit is serialized with the sink, as documented).
-    std::lock_guard<std::recursive_mutex> sink_lock(sink_mutex_);
-    supervisor(level, inst->handle.module, inst->handle.instance_id, text);
-    if (options_.on_exit) options_.on_exit(s);
-  }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    inst->delivered = true;
+    done->done = true;
   }
   cv_.notify_all();
 }
 
-LocalProcessBackend::LocalProcessBackend(CancellationToken cancel, LocalBackendOptions options)
-    : impl_(new Impl(std::move(cancel), std::move(options))) {
-  Result<std::unique_ptr<detail::PipeReader>> reader = detail::start_pipe_reader(*impl_);
-  if (reader) {
-    impl_->reader_ = std::move(*reader);
-  } else {
-    // A constructor cannot fail without exceptions; the error is returned by every spawn.
-    impl_->reader_error_ = reader.error().with_context("cannot start the log forwarder");
-    impl_->phase_ = Impl::Phase::Done;
+void LocalProcessBackend::Impl::shutdown(std::chrono::milliseconds grace) {
+  std::shared_ptr<Completion> done;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    begin_shutdown_locked(grace, std::make_shared<Completion>());
+    done = shutdown_done_;
   }
-  // Last, so that a token cancelled already finds a complete object in the callback.
-  Impl* impl = impl_.get();
-  impl_->registration_ = impl_->token_.on_cancel([impl] { impl->start_stopper(); });
+  // From a callback the poll thread would wait for itself: the shutdown goes on without us.
+  if (!on_poll_thread()) wait_for(done);
+}
+
+void LocalProcessBackend::Impl::kill_all() {
+  std::vector<std::shared_ptr<Instance>> live;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& kv : instances_) {
+      detail::Phase p = kv.second->phase;
+      if (p == detail::Phase::Running || p == detail::Phase::Stopping) live.push_back(kv.second);
+    }
+    // Posted before the signals, so the poll thread marks the kills before it hears of the exits
+    // they cause: those instances did not end by themselves.
+    Command c;
+    c.kind = Command::Kind::KillAll;
+    mailbox_->post(std::move(c));
+  }
+  // From this thread, at once: a poll thread busy in a slow sink does not delay a kill. Signals
+  // go through ChildProcess, which refuses a reaped child, so no reused id is hit.
+  for (const auto& inst : live) (void)inst->child.kill();
+}
+
+// ---- LocalProcessBackend ------------------------------------------------------------------------
+
+LocalProcessBackend::LocalProcessBackend(std::unique_ptr<Impl> impl) noexcept
+    : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<LocalProcessBackend>> LocalProcessBackend::create(CancellationToken cancel,
+                                                                        LocalBackendOptions options) {
+  auto impl = std::make_unique<Impl>(std::move(cancel), std::move(options));
+  Result<std::unique_ptr<detail::PipeReader>> reader = detail::start_pipe_reader(*impl);
+  if (!reader) return reader.error().with_context("cannot start the backend's poll thread");
+  impl->reader_ = std::move(*reader);
+  impl->mailbox_->attach(impl->reader_.get());
+  Impl* raw = impl.get();
+  std::unique_ptr<LocalProcessBackend> backend(new LocalProcessBackend(std::move(impl)));
+  // Last, so that a token cancelled already finds a complete object in the callback (which runs
+  // at once, here, then). It only posts: no thread is needed to start a shutdown.
+  raw->registration_ = raw->token_.on_cancel([raw] {
+    std::lock_guard<std::mutex> lock(raw->mutex_);
+    raw->begin_shutdown_locked(raw->options_.shutdown_grace, std::make_shared<Completion>());
+  });
+  return backend;
 }
 
 LocalProcessBackend::~LocalProcessBackend() {
-  // No new stopper after this: reset() also waits for a callback running right now.
+  // No new cancel callback after this: reset() also waits for one running right now.
   impl_->registration_.reset();
   impl_->shutdown(impl_->options_.shutdown_grace);
-  if (impl_->stopper_.joinable()) impl_->stopper_.join();
-  if (impl_->reader_) impl_->reader_->stop();
+  impl_->mailbox_->close();
+  impl_->reader_->stop();
 }
 
 Result<InstanceHandle> LocalProcessBackend::spawn_instance(const OopModuleConfig& config) {
@@ -115,27 +142,15 @@ Result<InstanceHandle> LocalProcessBackend::spawn_instance(const OopModuleConfig
                  "module " + config.name + ": executable_path must be set (no binary given)");
   }
   const std::string& binary = *config.binary;
+  auto refused = [&] {
+    return Error(errc::cancelled, "module " + config.name + ": the backend is shut down");
+  };
   std::uint64_t seq;
   {
     std::lock_guard<std::mutex> lock(impl_->mutex_);
-    if (impl_->reader_error_) return *impl_->reader_error_;
-    if (impl_->phase_ != Impl::Phase::Open) {
-      return Error(errc::cancelled, "module " + config.name + ": the backend is shut down");
-    }
-    ++impl_->spawns_in_flight_;
+    if (impl_->lifecycle_ != Impl::Lifecycle::Open) return refused();
     seq = impl_->next_seq_++;
   }
-  // Shutdown waits for spawns in flight, so it sees every instance that spawn inserts.
-  struct InFlight {
-    Impl* impl;
-    ~InFlight() {
-      {
-        std::lock_guard<std::mutex> lock(impl->mutex_);
-        --impl->spawns_in_flight_;
-      }
-      impl->cv_.notify_all();
-    }
-  } in_flight{impl_.get()};
 
   InstanceHandle handle;
   handle.module = config.name;
@@ -153,108 +168,72 @@ Result<InstanceHandle> LocalProcessBackend::spawn_instance(const OopModuleConfig
   so.new_process_group = true;
   so.kill_on_parent_death = impl_->options_.kill_on_parent_death;
   if (config.working_directory && !config.working_directory->empty()) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(*config.working_directory, ec)) {
+    // The module runtime's contract: a working directory that does not exist or is not a
+    // directory is a warning, and the instance runs in the current one.
+    if (detail::is_directory(*config.working_directory)) {
       so.working_directory = *config.working_directory;
     } else {
-      impl_->supervisor(LogLevel::Warn, config.name, handle.instance_id,
-                        "working directory '" + *config.working_directory +
-                            "' does not exist or is not a directory; using the current directory");
+      Command warn;
+      warn.kind = Command::Kind::Record;
+      warn.level = LogLevel::Warn;
+      warn.event = SupervisorEvent::Warning;
+      warn.module = config.name;
+      warn.id = handle.instance_id;
+      warn.text = "working directory '" + *config.working_directory +
+                  "' does not exist or is not a directory; using the current directory";
+      impl_->mailbox_->post(std::move(warn));
     }
   }
 
+  // Its errors already say `failed to spawn process: <binary>: <reason>`.
   Result<ChildProcess> child = ChildProcess::spawn(so);
-  if (!child) {
-    const Error& e = child.error();
-    if (e.message().rfind("failed to spawn process", 0) == 0) return e;
-    return e.with_context("failed to spawn process: " + binary);
-  }
+  if (!child) return child.error();
   handle.pid = child->pid();
   handle.created_at = std::chrono::steady_clock::now();
 
   auto inst = std::make_shared<Instance>(handle, seq, impl_->options_.max_line_length);
   inst->child = std::move(*child);
-  Pipe out = inst->child.take_stdout();
-  Pipe err = inst->child.take_stderr();
-  inst->open_streams = (out.valid() ? 1 : 0) + (err.valid() ? 1 : 0);
-  inst->exit_watched = true;  // optimistic, so an early EOF does not take the fallback path
   {
     std::lock_guard<std::mutex> lock(impl_->mutex_);
+    // A shutdown that began while this spawn was in flight has already listed its instances:
+    // this one is refused, and the ChildProcess destructor kills and reaps it.
+    if (impl_->lifecycle_ != Impl::Lifecycle::Open) return refused();
     impl_->instances_.emplace(handle.instance_id, inst);
-    impl_->by_seq_.emplace(seq, inst);
+    Command c;
+    c.kind = Command::Kind::Spawned;
+    c.inst = inst;
+    c.out = inst->child.take_stdout();
+    c.err = inst->child.take_stderr();
+    c.text = binary;
+    // Posted under the mutex: ordered with a Shutdown, and before any Exited of this instance.
+    impl_->mailbox_->post(std::move(c));
   }
-  {
-    // The sink lock is held from before the pipes are read until on_spawn and the "spawned"
-    // record are out: the poll thread, which takes it for every line, cannot deliver the
-    // instance's first line before them. The reader's add() never waits for its thread, so this
-    // cannot deadlock; and a failed add is reported before on_spawn, which is then not called.
-    std::lock_guard<std::recursive_mutex> sink_lock(impl_->sink_mutex_);
-    Result<void> added = impl_->reader_->add(inst->key(detail::kStdoutSlot), std::move(out));
-    if (added) added = impl_->reader_->add(inst->key(detail::kStderrSlot), std::move(err));
-    if (!added) {
-      impl_->reader_->remove(inst->key(detail::kStdoutSlot));
-      {
-        std::lock_guard<std::mutex> lock(impl_->mutex_);
-        impl_->instances_.erase(handle.instance_id);
-        impl_->by_seq_.erase(seq);
-      }
-      // ~ChildProcess kills and reaps it; nothing of this instance is left.
-      return added.error().with_context("module " + config.name + ": cannot forward the output");
+  // After the Spawned command, so that the poll thread knows the instance when it hears of the
+  // exit. The listener holds the mailbox, not the instance: no cycle, and safe after the backend.
+  std::weak_ptr<detail::Mailbox> mailbox = impl_->mailbox_;
+  auto notify = [mailbox, seq] {
+    if (auto m = mailbox.lock()) {
+      Command c;
+      c.kind = Command::Kind::Exited;
+      c.seq = seq;
+      m->post(std::move(c));
     }
-    if (impl_->options_.on_spawn) impl_->options_.on_spawn(handle);
-    impl_->supervisor(LogLevel::Info, config.name, handle.instance_id,
-                      "spawned " + binary + " (pid " + std::to_string(*handle.pid) + ")");
-  }
-  Result<void> watch = impl_->reader_->watch_exit(inst->key(detail::kExitSlot), *handle.pid);
-  if (!watch) {
-    {
-      std::lock_guard<std::mutex> lock(impl_->mutex_);
-      inst->exit_watched = false;
-    }
-    // Unsupported: both pipes closing is the hint (poll_handler.cpp). Any other error (ESRCH)
-    // means the child is already gone: its exit is handled here and now.
-    if (watch.error().code() != make_error_code(errc::unsupported)) impl_->handle_exit(inst, false);
-  }
+  };
+  if (!detail::ChildProcessAccess::state(inst->child).set_exit_listener(notify)) notify();
   return handle;
 }
 
 Result<void> LocalProcessBackend::stop_instance(const InstanceHandle& handle) {
-  if (impl_->on_poll_thread()) {
-    return Error(errc::invalid_argument,
-                 "stop_instance called from the sink (the poll thread) would deadlock");
-  }
-  std::shared_ptr<Instance> inst;
-  bool mine = false;
-  CancellationToken killed_now;
-  {
-    std::lock_guard<std::mutex> lock(impl_->mutex_);
-    auto it = impl_->instances_.find(handle.instance_id);
-    if (it != impl_->instances_.end()) {
-      inst = it->second;
-      mine = impl_->begin_stop_locked(*inst);
-      killed_now = impl_->kill_token_;
-    }
-  }
-  if (!inst) {
-    impl_->supervisor(LogLevel::Debug, handle.module, handle.instance_id,
-                      "stop_instance: unknown instance " + handle.instance_id.to_string() +
-                          ", nothing to stop");
-    return ok_result();
-  }
-  // Not ours (a shutdown, another stop_instance or kill_all reached it first): no second graceful
-  // request; that stop ends it, and this call only waits for it below.
-  if (mine) {
-    if (impl_->send_graceful(*inst)) {
-      (void)inst->child.wait_for(impl_->options_.instance_stop_grace, &killed_now);
-    }
-    impl_->kill_now(*inst);
-  }
-  Result<void> collected = impl_->collect_exit(inst);
-  impl_->drain_and_forget({inst});
-  if (!collected) {
-    return collected.error().with_context("module " + handle.module + ": cannot stop instance " +
-                                       handle.instance_id.to_string());
-  }
+  auto done = std::make_shared<Completion>();
+  Command c;
+  c.kind = Command::Kind::Stop;
+  c.id = handle.instance_id;
+  c.module = handle.module;
+  const bool from_callback = impl_->on_poll_thread();
+  if (!from_callback) c.done = done;
+  impl_->mailbox_->post(std::move(c));
+  // From a callback the poll thread would wait for itself: the stop goes on without us.
+  if (!from_callback) impl_->wait_for(done);
   return ok_result();
 }
 
@@ -265,6 +244,25 @@ Result<std::vector<InstanceHandle>> LocalProcessBackend::list_instances(const st
     if (kv.second->handle.module == module) out.push_back(kv.second->handle);
   }
   return out;
+}
+
+Result<void> LocalProcessBackend::signal_instance(const InstanceHandle& handle, int sig) {
+  std::shared_ptr<Instance> inst;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex_);
+    auto it = impl_->instances_.find(handle.instance_id);
+    if (it != impl_->instances_.end()) inst = it->second;
+  }
+  if (!inst) {
+    return Error(errc::not_running, "module " + handle.module + ": cannot signal instance " +
+                                        handle.instance_id.to_string() + ": it is not known");
+  }
+  Result<void> sent = inst->child.send_signal(sig);
+  if (!sent) {
+    return sent.error().with_context("module " + handle.module + ": instance " +
+                                     handle.instance_id.to_string());
+  }
+  return ok_result();
 }
 
 std::optional<InstanceStatus> LocalProcessBackend::status(const Uuid& instance_id) const {

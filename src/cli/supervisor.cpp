@@ -56,7 +56,12 @@ class StartRun {
     // which lives until the backend is destroyed at the end of run(), so no instance is killed
     // early. Only the leaders are covered, not their descendants; a normal stop reaches those.
     bo.kill_on_parent_death = true;
-    backend_ = std::make_unique<LocalProcessBackend>(token_, std::move(bo));
+    auto created = LocalProcessBackend::create(token_, std::move(bo));
+    if (!created) {
+      write_stderr("modhost: error: " + created.error().message() + "\n");
+      return 1;
+    }
+    backend_ = std::move(*created);
 
     for (const InstancePlan& p : plan_) {
       if (!spawn(p)) break;

@@ -65,7 +65,8 @@ long vm_hwm_kib() {
 // Fix 2: the child is reaped at once (no zombie), not when it is stopped.
 TEST(LocalBackendPosix, exited_instance_is_reaped_at_once) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(sh("m", "exit 4"));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait_exits(1));
@@ -80,7 +81,8 @@ TEST(LocalBackendPosix, grandchild_does_not_survive_stop_or_shutdown) {
   LocalBackendOptions o = rec.options();
   o.instance_stop_grace = 300ms;
   o.shutdown_grace = 300ms;
-  LocalProcessBackend backend(CancellationToken(), o);
+  auto backend_owner = make_backend(CancellationToken(), o);
+  LocalProcessBackend& backend = *backend_owner;
   constexpr int kInstances = 4;
   std::vector<InstanceHandle> handles;
   for (int i = 0; i < kInstances; ++i) {
@@ -113,7 +115,8 @@ TEST(LocalBackendPosix, grandchild_does_not_survive_stop_or_shutdown) {
 // Fix 4: every line written in the SIGTERM handler is forwarded; the child is not SIGPIPEd.
 TEST(LocalBackendPosix, output_written_while_shutting_down_is_forwarded) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   const char* script =
       "trap 'i=0; while [ $i -lt 2000 ]; do echo \"bye $i\"; echo \"err $i\" >&2; i=$((i+1)); done;"
       " exit 0' TERM; echo ready; while :; do sleep 1; done";
@@ -149,7 +152,8 @@ TEST(LocalBackendPosix, huge_line_is_split_with_bounded_memory) {
   };
   o.on_exit = rec.options().on_exit;
   long before = vm_hwm_kib();
-  LocalProcessBackend backend(CancellationToken(), o);
+  auto backend_owner = make_backend(CancellationToken(), o);
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(sh("m", "head -c 67108864 /dev/zero | tr '\\0' a"));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait_exits(1, 60s));
@@ -168,7 +172,8 @@ TEST(LocalBackendPosix, stop_does_not_hang_on_descendant_holding_the_pipes) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.forwarder_drain_timeout = 100ms;
-  LocalProcessBackend backend(CancellationToken(), o);
+  auto backend_owner = make_backend(CancellationToken(), o);
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(sh("m", "setsid sh -c 'echo $$; exec sleep 1000' & exec sleep 1000"));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait([&] {
@@ -189,7 +194,8 @@ TEST(LocalBackendPosix, shutdown_does_not_hang_on_descendant_holding_the_pipes) 
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.forwarder_drain_timeout = 100ms;
-  LocalProcessBackend backend(CancellationToken(), o);
+  auto backend_owner = make_backend(CancellationToken(), o);
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(sh("m", "setsid sh -c 'echo $$; exec sleep 1000' & exec sleep 1000"));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait([&] {
@@ -209,7 +215,8 @@ TEST(LocalBackendPosix, exit_record_does_not_wait_for_descendant) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.forwarder_drain_timeout = 100ms;
-  LocalProcessBackend backend(CancellationToken(), o);
+  auto backend_owner = make_backend(CancellationToken(), o);
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(sh("m", "setsid sh -c 'echo $$; exec sleep 1000' & exit 5"));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait_exits(1, 5s));
@@ -225,7 +232,8 @@ TEST(LocalBackendPosix, partial_line_timeout_flushes_a_waiting_line) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.partial_line_timeout = 50ms;
-  LocalProcessBackend backend(CancellationToken(), o);
+  auto backend_owner = make_backend(CancellationToken(), o);
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(sh("m", "printf 'Password: '; exec sleep 1000"));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait_line("Password: "));
@@ -236,7 +244,8 @@ TEST(LocalBackendPosix, partial_line_timeout_flushes_a_waiting_line) {
 
 TEST(LocalBackendPosix, without_partial_line_timeout_partial_line_waits_for_eof) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(
       sh("m", "trap 'printf half; exit 0' TERM; echo ready; while :; do sleep 1; done"));
   ASSERT_TRUE(h.ok());

@@ -45,7 +45,8 @@ TEST(LocalBackendStop, on_spawn_precedes_every_record_of_the_instance) {
     spawned.push_back(h);
     rec.recs_.push_back({LogLevel::Info, h.module, h.instance_id, std::nullopt, "<on_spawn>", false});
   };
-  LocalProcessBackend backend(CancellationToken(), o);
+  auto backend_owner = make_backend(CancellationToken(), o);
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(child_config("m", {"lines", "3"}));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait_exits(1));
@@ -75,7 +76,8 @@ TEST(LocalBackendStop, shutdown_delivers_each_exit_when_that_instance_ends_and_k
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.shutdown_grace = kEndless;
-  LocalProcessBackend backend(CancellationToken(), o);
+  auto backend_owner = make_backend(CancellationToken(), o);
+  LocalProcessBackend& backend = *backend_owner;
   auto quick = backend.spawn_instance(child_config("quick", {"term-line"}));
   auto stubborn = backend.spawn_instance(child_config("stubborn", {"ignore-term"}));
   ASSERT_TRUE(quick.ok() && stubborn.ok());
@@ -110,7 +112,8 @@ TEST(LocalBackendStop, shutdown_during_stop_instance_sends_no_second_sigterm) {
   LocalBackendOptions o = rec.options();
   o.instance_stop_grace = 500ms;
   o.shutdown_grace = kEndless;
-  LocalProcessBackend backend(CancellationToken(), o);
+  auto backend_owner = make_backend(CancellationToken(), o);
+  LocalProcessBackend& backend = *backend_owner;
   OopModuleConfig c("m", BackendKind::LocalProcess);
   c.binary = "/bin/sh";
   // Counts the SIGTERMs it gets; the background sleep keeps the trap prompt.
@@ -140,7 +143,8 @@ TEST(LocalBackendStop, kill_all_kills_now_and_later_stops_keep_their_grace) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.instance_stop_grace = kEndless;
-  LocalProcessBackend backend(CancellationToken(), o);
+  auto backend_owner = make_backend(CancellationToken(), o);
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(child_config("m", {"ignore-term"}));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait_line("ready"));
@@ -172,7 +176,8 @@ TEST(LocalBackendStop, kill_all_kills_now_and_later_stops_keep_their_grace) {
 // ended does not.
 TEST(LocalBackendStop, exited_by_itself_only_before_the_stop_began) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto done = backend.spawn_instance(child_config("done", {"exit", "5"}));
   auto live = backend.spawn_instance(child_config("live", {"term-line"}));
   ASSERT_TRUE(done.ok() && live.ok());
@@ -198,9 +203,11 @@ TEST(LocalBackendStop, kill_on_parent_death_is_passed_and_tied_to_the_spawning_t
   Recorder with_rec;
   LocalBackendOptions o = with_rec.options();
   o.kill_on_parent_death = true;
-  LocalProcessBackend with(CancellationToken(), o);
+  auto with_owner = make_backend(CancellationToken(), o);
+  LocalProcessBackend& with = *with_owner;
   Recorder without_rec;
-  LocalProcessBackend without(CancellationToken(), without_rec.options());
+  auto without_owner = make_backend(CancellationToken(), without_rec.options());
+  LocalProcessBackend& without = *without_owner;
   Result<InstanceHandle> a = Error(errc::not_running, "not spawned");
   Result<InstanceHandle> b = Error(errc::not_running, "not spawned");
   std::thread spawner([&] {

@@ -17,7 +17,8 @@ using namespace std::chrono_literals;
 
 TEST(LocalBackend, spawn_rejects_non_local_backend) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   OopModuleConfig cfg("m", BackendKind::K8s);
   cfg.binary = child_path();
   auto r = backend.spawn_instance(cfg);
@@ -27,7 +28,8 @@ TEST(LocalBackend, spawn_rejects_non_local_backend) {
 
 TEST(LocalBackend, spawn_requires_executable_path) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto r = backend.spawn_instance(OopModuleConfig("m", BackendKind::LocalProcess));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("executable_path must be set"), std::string::npos);
@@ -35,7 +37,8 @@ TEST(LocalBackend, spawn_requires_executable_path) {
 
 TEST(LocalBackend, spawn_failure_names_binary_and_reason) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   OopModuleConfig cfg("m", BackendKind::LocalProcess);
   cfg.binary = "/no/such/modhost-binary";
   auto r = backend.spawn_instance(cfg);
@@ -46,7 +49,8 @@ TEST(LocalBackend, spawn_failure_names_binary_and_reason) {
 
 TEST(LocalBackend, spawn_forwards_stdout_and_stderr_with_context) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(child_config("api", {"lines", "10", "16", "2"}));
   ASSERT_TRUE(h.ok()) << h.error().message();
   ASSERT_TRUE(rec.wait_exits(1));
@@ -72,7 +76,8 @@ TEST(LocalBackend, spawn_forwards_stdout_and_stderr_with_context) {
 
 TEST(LocalBackend, level_is_detected_from_the_text) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(child_config("m", {"lines", "3", "64"}));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait_exits(1));
@@ -89,7 +94,8 @@ TEST(LocalBackend, level_is_detected_from_the_text) {
 
 TEST(LocalBackend, instance_ids_are_v7_and_increasing) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto a = backend.spawn_instance(child_config("m", {"exit", "0"}));
   auto b = backend.spawn_instance(child_config("m", {"exit", "0"}));
   ASSERT_TRUE(a.ok() && b.ok());
@@ -101,7 +107,8 @@ TEST(LocalBackend, instance_ids_are_v7_and_increasing) {
 
 TEST(LocalBackend, list_instances_filters_by_module) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto a1 = backend.spawn_instance(child_config("a", {"sleep", "100"}));
   auto b1 = backend.spawn_instance(child_config("b", {"sleep", "100"}));
   auto a2 = backend.spawn_instance(child_config("a", {"sleep", "100"}));
@@ -119,7 +126,8 @@ TEST(LocalBackend, list_instances_filters_by_module) {
 
 TEST(LocalBackend, stop_unknown_instance_is_ok) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   InstanceHandle h;
   h.module = "ghost";
   h.instance_id = Uuid::new_v7();
@@ -134,7 +142,8 @@ TEST(LocalBackend, stop_unknown_instance_is_ok) {
 #ifndef _WIN32  // needs a graceful stop; CTRL_BREAK is absent without a shared console and in Wine.
 TEST(LocalBackend, stop_instance_stops_and_forgets_it) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(child_config("m", {"term-line"}));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait_line("ready"));
@@ -160,7 +169,8 @@ TEST(LocalBackend, stop_instance_kills_after_its_grace) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.instance_stop_grace = 300ms;
-  LocalProcessBackend backend(CancellationToken(), o);
+  auto backend_owner = make_backend(CancellationToken(), o);
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(child_config("m", {"ignore-term"}));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait_line("ready"));
@@ -175,7 +185,8 @@ TEST(LocalBackend, stop_instance_kills_after_its_grace) {
 
 TEST(LocalBackend, missing_working_directory_warns_and_uses_current) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto cfg = child_config("m", {"cwd"});
   cfg.working_directory = "/no/such/dir/for/modhost";
   auto h = backend.spawn_instance(cfg);
@@ -193,7 +204,8 @@ TEST(LocalBackend, missing_working_directory_warns_and_uses_current) {
 
 TEST(LocalBackend, non_directory_working_directory_warns) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto file = std::filesystem::temp_directory_path() / "modhost-backend-not-a-dir";
   std::ofstream(file.string()) << "x";
   auto cfg = child_config("m", {"cwd"});
@@ -207,7 +219,8 @@ TEST(LocalBackend, non_directory_working_directory_warns) {
 
 TEST(LocalBackend, working_directory_is_used) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto dir = std::filesystem::canonical(std::filesystem::temp_directory_path());
   auto cfg = child_config("m", {"cwd"});
   cfg.working_directory = dir.string();
@@ -220,7 +233,8 @@ TEST(LocalBackend, working_directory_is_used) {
 // Fix 2: an instance that exits by itself is noticed at once, with its status.
 TEST(LocalBackend, exit_by_itself_is_noticed_at_once) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(child_config("m", {"exit", "3"}));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait_exits(1));
@@ -248,7 +262,8 @@ TEST(LocalBackend, shutdown_of_stubborn_children_takes_one_grace_period) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.shutdown_grace = 1000ms;
-  LocalProcessBackend backend(CancellationToken(), o);
+  auto backend_owner = make_backend(CancellationToken(), o);
+  LocalProcessBackend& backend = *backend_owner;
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(backend.spawn_instance(child_config("m", {"ignore-term"})).ok());
   ASSERT_TRUE(rec.wait([&] {
     int n = 0;
@@ -279,7 +294,8 @@ TEST(LocalBackend, shutdown_of_stubborn_children_takes_one_grace_period) {
 // Fix 5: bytes pass through unchanged; the child is not hurt.
 TEST(LocalBackend, invalid_utf8_passes_through) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(child_config("m", {"invalid-utf8"}));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait_exits(1));
@@ -291,7 +307,8 @@ TEST(LocalBackend, invalid_utf8_passes_through) {
 
 TEST(LocalBackend, last_line_without_newline_arrives) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(child_config("m", {"no-newline"}));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait_exits(1));
@@ -307,7 +324,8 @@ TEST(LocalBackend, lines_written_before_exit_all_arrive_in_order) {
   // The exit record waits for the pipes' EOF, or this long: generous, so that a loaded machine
   // cannot reorder it before the last lines (EOF comes right after the exit anyway).
   o.forwarder_drain_timeout = std::chrono::seconds(10);
-  LocalProcessBackend backend(CancellationToken(), o);
+  auto backend_owner = make_backend(CancellationToken(), o);
+  LocalProcessBackend& backend = *backend_owner;
   OopModuleConfig cfg("w", BackendKind::LocalProcess);
   cfg.binary = line_writer_path();
   cfg.args = {"100000", "64"};
@@ -350,7 +368,8 @@ TEST(LocalBackend, slow_sink_applies_backpressure_and_loses_nothing) {
   rec.set_hook([&](const LogRecord& r) {
     if (r.stream && !blocked.exchange(true)) std::this_thread::sleep_for(300ms);  // the slow sink
   });
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   OopModuleConfig cfg("w", BackendKind::LocalProcess);
   cfg.binary = line_writer_path();
   cfg.args = {"20000", "100"};
@@ -368,7 +387,8 @@ TEST(LocalBackend, token_cancelled_from_inside_the_sink_shuts_down) {
   rec.set_hook([&](const LogRecord& r) {
     if (r.line == "ready") token.cancel();  // on the poll thread; must not block it
   });
-  LocalProcessBackend backend(token, rec.options());
+  auto backend_owner = make_backend(token, rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(child_config("m", {"term-line"}));
   ASSERT_TRUE(h.ok());
   ASSERT_TRUE(rec.wait_exits(1));
@@ -383,7 +403,8 @@ TEST(LocalBackend, already_cancelled_token_refuses_spawns) {
   Recorder rec;
   CancellationToken token;
   token.cancel();
-  LocalProcessBackend backend(token, rec.options());
+  auto backend_owner = make_backend(token, rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   backend.shutdown();
   EXPECT_FALSE(backend.spawn_instance(child_config("m", {"exit", "0"})).ok());
 }
@@ -393,7 +414,8 @@ TEST(LocalBackend, destructor_shuts_down) {
   {
     LocalBackendOptions o = rec.options();
     o.shutdown_grace = 200ms;
-    LocalProcessBackend backend(CancellationToken(), o);
+    auto backend_owner = make_backend(CancellationToken(), o);
+    LocalProcessBackend& backend = *backend_owner;
     ASSERT_TRUE(backend.spawn_instance(child_config("m", {"ignore-term"})).ok());
     ASSERT_TRUE(backend.spawn_instance(child_config("m", {"term-line"})).ok());
     ASSERT_TRUE(rec.wait([&] {
@@ -407,7 +429,8 @@ TEST(LocalBackend, destructor_shuts_down) {
 
 TEST(LocalBackend, concurrent_spawn_stop_list_from_eight_threads) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
@@ -431,7 +454,8 @@ TEST(LocalBackend, concurrent_spawn_stop_list_from_eight_threads) {
 
 TEST(LocalBackend, shutdown_while_spawns_are_in_flight) {
   Recorder rec;
-  LocalProcessBackend backend(CancellationToken(), rec.options());
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
   std::atomic<int> spawned{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {

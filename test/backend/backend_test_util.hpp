@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -100,6 +102,18 @@ class Recorder {
   std::vector<InstanceStatus> exits_;
   std::function<void(const LogRecord&)> hook_;
 };
+
+// A backend for a test; creation does not fail on a healthy machine, so a failure ends the test
+// program with the reason (a test cannot go on without its backend).
+inline std::unique_ptr<LocalProcessBackend> make_backend(CancellationToken token,
+                                                         LocalBackendOptions options) {
+  auto created = LocalProcessBackend::create(std::move(token), std::move(options));
+  if (!created) {
+    ADD_FAILURE() << "cannot create the backend: " << created.error().message();
+    std::abort();
+  }
+  return std::move(*created);
+}
 
 inline OopModuleConfig child_config(const std::string& module, std::vector<std::string> args) {
   OopModuleConfig c(module, BackendKind::LocalProcess);

@@ -185,24 +185,6 @@ TEST(PipeReader, ClearedDeadlineDoesNotFire) {
   EXPECT_EQ(h.wakes_, 0);
 }
 
-TEST(PipeReader, WatchExitReportsProcessExit) {
-  RecordingHandler h;
-  auto reader = start(h);
-  pid_t pid;
-  const char* argv[] = {"/bin/sh", "-c", "exit 0", nullptr};
-  ASSERT_EQ(::posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
-  auto watched = reader->watch_exit(9, pid);
-  if (!watched && watched.error().code() == make_error_code(errc::unsupported)) {
-    ::waitpid(pid, nullptr, 0);
-    GTEST_SKIP() << "no process exit event on this platform";
-  }
-  ASSERT_TRUE(watched.ok()) << watched.error().message();
-  ASSERT_TRUE(h.wait([](RecordingHandler& s) { return s.eofs_.count(9) == 1; }));
-  int status = 0;
-  EXPECT_EQ(::waitpid(pid, &status, WNOHANG), pid);  // a zombie by then, so reaped at once
-  reader->stop();
-}
-
 TEST(PipeReader, StopClosesRegisteredPipes) {
   RecordingHandler h;
   auto reader = start(h);

@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <condition_variable>
 #include <cstring>
@@ -41,6 +42,14 @@
 extern char** environ;
 
 namespace {
+
+// The one place benchmarks make a backend; creation does not fail on a healthy machine.
+std::unique_ptr<modhost::LocalProcessBackend> make_backend(const modhost::LocalBackendOptions& o) {
+  auto created = modhost::LocalProcessBackend::create(modhost::CancellationToken(), o);
+  if (!created) std::abort();
+  return std::move(*created);
+}
+
 
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
@@ -178,7 +187,7 @@ class W3Backend {
       ++latch_.exits;
       latch_.cv.notify_all();
     };
-    backend_ = std::make_unique<modhost::LocalProcessBackend>(modhost::CancellationToken(), o);
+    backend_ = make_backend(o);
     cfg_.binary = MODHOST_LINE_WRITER;
     cfg_.args = {std::to_string(kW3Lines), std::to_string(kW3Length)};
   }
@@ -314,7 +323,7 @@ void BM_W5_BackendShutdown(benchmark::State& state) {
         latch.cv.notify_all();
       }
     };
-    auto backend = std::make_unique<modhost::LocalProcessBackend>(modhost::CancellationToken(), o);
+    auto backend = make_backend(o);
     modhost::OopModuleConfig cfg("w5", modhost::BackendKind::LocalProcess);
     cfg.binary = MODHOST_TEST_CHILD;
     cfg.args = {"ignore-term"};
@@ -365,7 +374,8 @@ void BM_W6_BackendIdle(benchmark::State& state) {
   for (auto _ : state) {
     modhost::LocalBackendOptions o;
     o.sink = [](const modhost::LogRecord&) {};
-    modhost::LocalProcessBackend backend(modhost::CancellationToken(), o);
+    auto backend_owner = make_backend(o);
+    modhost::LocalProcessBackend& backend = *backend_owner;
     modhost::OopModuleConfig cfg("w6", modhost::BackendKind::LocalProcess);
     cfg.binary = "/bin/sleep";
     cfg.args = {"1000"};

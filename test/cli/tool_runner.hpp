@@ -49,7 +49,12 @@ class ToolRun {
       status_ = s.exit_status.value_or(ExitStatus::exited(-1));
       cv_.notify_all();
     };
-    backend_ = std::make_unique<LocalProcessBackend>(CancellationToken(), std::move(o));
+    auto created = LocalProcessBackend::create(CancellationToken(), std::move(o));
+    if (!created) {
+      ADD_FAILURE() << "cannot create the backend: " << created.error().message();
+      return;
+    }
+    backend_ = std::move(*created);
     OopModuleConfig cfg("modhost", BackendKind::LocalProcess);
     cfg.binary = std::move(program);
     cfg.args = std::move(args);

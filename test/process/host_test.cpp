@@ -1,19 +1,26 @@
-// The host contract around SIGCHLD: a host handler installed before modhost keeps running, the
-// host's own children are never reaped by modhost, a forked host gets a fresh watcher, and a host
-// that breaks the contract gets errc::host_contract instead of a hang. Tests that need a process
-// where modhost has not installed its handler yet run as "threadsafe" death tests, which re-exec
-// this binary.
+// The host's signal setup around SIGCHLD, on both exit mechanisms. With an exit handle (pidfds)
+// the host may install, replace, ignore or block SIGCHLD as it likes; on the SIGCHLD self-pipe
+// path a handler installed before modhost keeps running, a host that breaks the contract gets
+// errc::host_contract instead of a hang, and a host that blocks SIGCHLD in every thread still gets
+// its waits, stops and destructors done. The host's own children are never reaped by modhost, and
+// a forked host gets a fresh watcher. Tests that need a process where modhost has not started yet
+// run as "threadsafe" death tests, which re-exec this binary; an alarm turns a hang there into a
+// failure.
 
 #ifndef _WIN32  // The SIGCHLD host contract and fork() are POSIX-only.
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <thread>
 
+#include "modhost/local_backend.hpp"
 #include "process_test_util.hpp"
 
 namespace modhost::test {
@@ -34,11 +41,25 @@ class HostContract : public ::testing::Test {
   void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
 };
 
-// Runs `body` in a fresh process (a re-exec of this binary); it passes when body returns 0.
-#define MODHOST_IN_FRESH_PROCESS(body) EXPECT_EXIT(::_exit((body)()), ::testing::ExitedWithCode(0), "")
+// Runs `body` in a fresh process (a re-exec of this binary); it passes when body returns 0. The
+// alarm ends a process that hangs (SIGALRM's default action), which fails the test.
+#define MODHOST_IN_FRESH_PROCESS(...) \
+  EXPECT_EXIT((::alarm(60), ::_exit((__VA_ARGS__)())), ::testing::ExitedWithCode(0), "")
+
+// True when the kernel keeps the exit status of a reaped child for its pidfd (PIDFD_INFO_EXIT,
+// Linux >= 6.15), so that a host that ignores SIGCHLD still gets statuses.
+bool kernel_keeps_exit_status() {
+  struct utsname u;
+  int major = 0, minor = 0;
+  if (::uname(&u) != 0 || std::sscanf(u.release, "%d.%d", &major, &minor) != 2) return false;
+  return major > 6 || (major == 6 && minor >= 15);
+}
+
+// ---- The SIGCHLD self-pipe path: the host contract -------------------------------------------
 
 TEST_F(HostContract, EarlierSiginfoHandlerStillRuns) {
   MODHOST_IN_FRESH_PROCESS([] {
+    detail::set_exit_fallback_for_testing(true);
     struct sigaction sa {};
     sa.sa_sigaction = host_siginfo_handler;
     sa.sa_flags = SA_SIGINFO | SA_RESTART;
@@ -51,6 +72,7 @@ TEST_F(HostContract, EarlierSiginfoHandlerStillRuns) {
 
 TEST_F(HostContract, EarlierPlainHandlerStillRuns) {
   MODHOST_IN_FRESH_PROCESS([] {
+    detail::set_exit_fallback_for_testing(true);
     struct sigaction sa {};
     sa.sa_handler = host_plain_handler;
     sa.sa_flags = SA_RESTART;
@@ -61,15 +83,16 @@ TEST_F(HostContract, EarlierPlainHandlerStillRuns) {
   });
 }
 
-TEST_F(HostContract, SigIgnAfterwardsIsReported) {
+TEST_F(HostContract, SigIgnAfterwardsIsReportedOnTheSigchldPath) {
   MODHOST_IN_FRESH_PROCESS([] {
+    detail::set_exit_fallback_for_testing(true);
     auto c = ChildProcess::spawn(child({"sleep", "1000"}));
     if (!c) return 1;
     ::signal(SIGCHLD, SIG_IGN);
     auto again = ChildProcess::spawn(child({"exit", "0"}));
     if (again || again.error().code() != make_error_code(errc::host_contract)) return 2;
     (void)c->kill();
-    auto w = c->wait_for(50ms);
+    auto w = c->wait_for(5s);
     if (w || w.error().code() != make_error_code(errc::host_contract)) return 3;
     return 0;
   });
@@ -77,6 +100,7 @@ TEST_F(HostContract, SigIgnAfterwardsIsReported) {
 
 TEST_F(HostContract, ReplacedHandlerIsReportedAndDestructorStillReaps) {
   MODHOST_IN_FRESH_PROCESS([] {
+    detail::set_exit_fallback_for_testing(true);
     auto c = ChildProcess::spawn(child({"sleep", "1000"}));
     if (!c) return 1;
     pid_t pid = static_cast<pid_t>(c->pid());
@@ -85,14 +109,115 @@ TEST_F(HostContract, ReplacedHandlerIsReportedAndDestructorStillReaps) {
     ::sigaction(SIGCHLD, &sa, nullptr);
     auto w = c->wait_for(50ms);
     if (w || w.error().code() != make_error_code(errc::host_contract)) return 2;
-    c = ChildProcess();  // Kills; the wait fails after a quiet second; reaps directly.
+    c = ChildProcess();  // Kills; finds the exit itself after a quiet slice; reaps.
     siginfo_t info{};
     if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG) != -1) return 3;
     return 0;
   });
 }
 
-TEST(HostChildren, HostsOwnChildIsNotReapedByModhost) {
+// The daemon pattern: every signal blocked in every thread (the main thread blocks them before
+// any other thread exists, and modhost's threads block everything). The handler never runs, yet
+// waits, stops, destructors and the backend's own exit records all complete.
+TEST_F(HostContract, SigchldBlockedInEveryThreadDoesNotHangTheSigchldPath) {
+  MODHOST_IN_FRESH_PROCESS([] {
+    detail::set_exit_fallback_for_testing(true);
+    sigset_t all;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    auto quick = ChildProcess::spawn(child({"exit", "5"}));
+    if (!quick) return 1;
+    auto st = quick->wait();
+    if (!st || *st != ExitStatus::exited(5)) return 2;
+    auto stubborn = ChildProcess::spawn(child({"sleep", "1000"}));
+    if (!stubborn) return 3;
+    auto stopped = stubborn->stop(10s);
+    if (!stopped || stopped->status != ExitStatus::signaled(SIGTERM)) return 4;
+    { auto dropped = ChildProcess::spawn(child({"sleep", "1000"})); }  // the destructor returns
+    LocalBackendOptions o;
+    std::atomic<int> exits{0};
+    o.sink = [](const LogRecord&) {};
+    o.on_exit = [&](const InstanceStatus&) { ++exits; };
+    auto backend = LocalProcessBackend::create(CancellationToken(), o);
+    if (!backend) return 5;
+    OopModuleConfig cfg("m", BackendKind::LocalProcess);
+    cfg.binary = kChild;
+    cfg.args = {"exit", "3"};
+    auto self = (*backend)->spawn_instance(cfg);
+    cfg.args = {"sleep", "1000"};
+    auto live = (*backend)->spawn_instance(cfg);
+    if (!self || !live) return 6;
+    // An exit nobody waits for is still noticed (the watcher looks once a second here).
+    for (int i = 0; i < 300 && exits.load() == 0; ++i) std::this_thread::sleep_for(100ms);
+    if (exits.load() != 1) return 7;
+    if (!(*backend)->stop_instance(*live)) return 8;
+    return exits.load() == 2 ? 0 : 9;
+  });
+}
+
+// ---- The exit-handle path: the host's signal setup is its own ----------------------------------
+
+TEST_F(HostContract, ExitHandlePathLetsTheHostReplaceTheHandler) {
+  MODHOST_IN_FRESH_PROCESS([] {
+    auto first = ChildProcess::spawn(child({"sleep", "1000"}));
+    if (!first) return 1;
+    struct sigaction sa {};
+    sa.sa_handler = host_plain_handler;
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGCHLD, &sa, nullptr);  // after modhost's first spawn, without chaining
+    auto second = ChildProcess::spawn(child({"exit", "3"}));
+    if (!second) return 2;
+    auto st = second->wait_for(30s);
+    if (!st || !st->has_value() || **st != ExitStatus::exited(3)) return 3;
+    auto stopped = first->stop(10s);
+    if (!stopped || stopped->status != ExitStatus::signaled(SIGTERM)) return 4;
+    return g_host_plain_calls.load() > 0 ? 0 : 5;
+  });
+}
+
+TEST_F(HostContract, ExitHandlePathLetsTheHostBlockSigchldEverywhere) {
+  MODHOST_IN_FRESH_PROCESS([] {
+    sigset_t all;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    auto c = ChildProcess::spawn(child({"exit", "4"}));
+    if (!c) return 1;
+    // At once, not after a quiet slice: the pidfd needs no signal.
+    auto st = c->wait_for(200ms);
+    if (!st || !st->has_value() || **st != ExitStatus::exited(4)) return 2;
+    auto stubborn = ChildProcess::spawn(child({"sleep", "1000"}));
+    if (!stubborn) return 3;
+    auto stopped = stubborn->stop(10s);
+    return stopped && stopped->status == ExitStatus::signaled(SIGTERM) ? 0 : 4;
+  });
+}
+
+TEST_F(HostContract, ExitHandlePathLetsTheHostIgnoreSigchld) {
+  MODHOST_IN_FRESH_PROCESS([] {
+    const bool keeps = kernel_keeps_exit_status();
+    auto first = ChildProcess::spawn(child({"sleep", "1000"}));
+    if (!first) return 1;
+    ::signal(SIGCHLD, SIG_IGN);  // after modhost's first spawn
+    auto second = ChildProcess::spawn(child({"sleep", "1000"}));
+    if (!second) return 2;
+    // The kernel reaps the children itself; no wait hangs. The statuses come from the kernel's
+    // record where it keeps one, else the waits say they are lost.
+    for (ChildProcess* c : {&*first, &*second}) {
+      auto stopped = c->stop(10s);
+      if (stopped && stopped->status != ExitStatus::signaled(SIGTERM)) return 3;
+      if (!stopped && (keeps || stopped.error().code() != make_error_code(errc::host_contract))) {
+        return 4;
+      }
+    }
+    return 0;
+  });
+}
+
+// ---- The host's own children, fork ---------------------------------------------------------------
+
+class HostChildren : public SpawnPaths {};
+
+TEST_P(HostChildren, HostsOwnChildIsNotReapedByModhost) {
   int gate[2];
   ASSERT_EQ(::pipe(gate), 0);
   pid_t own = ::fork();
@@ -120,7 +245,9 @@ TEST(HostChildren, HostsOwnChildIsNotReapedByModhost) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 42);
 }
 
-TEST(HostChildren, ForkedHostGetsAFreshWatcher) {
+INSTANTIATE_TEST_SUITE_P(Paths, HostChildren, ::testing::ValuesIn(all_paths()), path_name);
+
+TEST(HostFork, ForkedHostGetsAFreshWatcher) {
 #if defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "TSan refuses to start threads after a multi-threaded fork (die_after_fork)";
 #elif defined(__has_feature)
@@ -151,7 +278,7 @@ TEST(HostChildren, ForkedHostGetsAFreshWatcher) {
 // kill_on_parent_death: a host process spawns a child with it and dies without stopping it; the
 // child must die of SIGKILL. This test process is a subreaper meanwhile, so the orphan is
 // reparented here and its end can be waited for instead of polled.
-TEST(HostChildren, KillOnParentDeath) {
+TEST(HostFork, KillOnParentDeath) {
 #if defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "TSan refuses to start threads after a multi-threaded fork (die_after_fork)";
 #elif defined(__has_feature)

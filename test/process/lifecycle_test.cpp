@@ -226,7 +226,7 @@ TEST_P(Lifecycle, ParentEndsAreNonBlockingAndCloseOnExec) {
 }
 #endif
 
-INSTANTIATE_TEST_SUITE_P(Paths, Lifecycle, ::testing::Bool(), path_name);
+INSTANTIATE_TEST_SUITE_P(Paths, Lifecycle, ::testing::ValuesIn(all_paths()), path_name);
 
 }  // namespace
 }  // namespace modhost::test

@@ -40,16 +40,40 @@ inline SpawnOptions child(std::vector<std::string> args) {
   return o;
 }
 
-// Every test of a suite deriving from this runs twice: once with posix_spawn, once with the
-// fork/execve fallback forced.
-class SpawnPaths : public ::testing::TestWithParam<bool> {
- protected:
-  void SetUp() override { detail::set_spawn_fallback_for_testing(GetParam()); }
-  void TearDown() override { detail::set_spawn_fallback_for_testing(false); }
+// The ways a child can be started and its exit learned: the spawn path (posix_spawn, or the
+// fork/execve fallback) and the exit mechanism (the exit handle, a pidfd on Linux, or the SIGCHLD
+// self-pipe fallback). Windows has one of each.
+struct Paths {
+  bool fork = false;
+  bool sigchld = false;
 };
 
-inline std::string path_name(const ::testing::TestParamInfo<bool>& info) {
-  return info.param ? "fork" : "posix_spawn";
+inline std::vector<Paths> all_paths() {
+  std::vector<Paths> out{{false, false}};
+#if !defined(_WIN32)
+  out.push_back({true, false});
+  out.push_back({false, true});
+  out.push_back({true, true});
+#endif
+  return out;
+}
+
+// Every test of a suite deriving from this runs once per combination of all_paths().
+class SpawnPaths : public ::testing::TestWithParam<Paths> {
+ protected:
+  void SetUp() override {
+    detail::set_spawn_fallback_for_testing(GetParam().fork);
+    detail::set_exit_fallback_for_testing(GetParam().sigchld);
+  }
+  void TearDown() override {
+    detail::set_spawn_fallback_for_testing(false);
+    detail::set_exit_fallback_for_testing(false);
+  }
+};
+
+inline std::string path_name(const ::testing::TestParamInfo<Paths>& info) {
+  return std::string(info.param.fork ? "fork" : "posix_spawn") +
+         (info.param.sigchld ? "_sigchld" : "_handle");
 }
 
 #if !defined(_WIN32)

@@ -256,7 +256,7 @@ TEST_P(Spawn, NoProcessGroupAndKillOnParentDeath) {
 }
 #endif
 
-INSTANTIATE_TEST_SUITE_P(Paths, Spawn, ::testing::Bool(), path_name);
+INSTANTIATE_TEST_SUITE_P(Paths, Spawn, ::testing::ValuesIn(all_paths()), path_name);
 
 }  // namespace
 }  // namespace modhost::test

@@ -167,7 +167,7 @@ TEST_P(Stop, EightThreadsSpawnAndStop) {
 }
 #endif
 
-INSTANTIATE_TEST_SUITE_P(Paths, Stop, ::testing::Bool(), path_name);
+INSTANTIATE_TEST_SUITE_P(Paths, Stop, ::testing::ValuesIn(all_paths()), path_name);
 
 }  // namespace
 }  // namespace modhost::test
