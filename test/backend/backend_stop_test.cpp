@@ -43,7 +43,8 @@ TEST(LocalBackendStop, on_spawn_precedes_every_record_of_the_instance) {
   o.on_spawn = [&](const InstanceHandle& h) {
     std::lock_guard<std::mutex> lock(rec.mutex_);
     spawned.push_back(h);
-    rec.recs_.push_back({LogLevel::Info, h.module, h.instance_id, std::nullopt, "<on_spawn>", false});
+    rec.recs_.push_back({LogLevel::Info, h.module, h.instance_id, std::nullopt, "<on_spawn>", false,
+                         SupervisorEvent::None});
   };
   auto backend_owner = make_backend(CancellationToken(), o);
   LocalProcessBackend& backend = *backend_owner;

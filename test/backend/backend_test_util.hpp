@@ -28,6 +28,7 @@ struct Rec {
   std::optional<StreamKind> stream;
   std::string line;
   bool continuation;
+  SupervisorEvent event;
 };
 
 class Recorder {
@@ -39,7 +40,7 @@ class Recorder {
       {
         std::lock_guard<std::mutex> lock(mutex_);
         recs_.push_back({r.level, std::string(r.module), r.instance_id, r.stream,
-                         std::string(r.line), r.continuation});
+                         std::string(r.line), r.continuation, r.event});
         hook = hook_;
       }
       if (hook) hook(r);

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "modhost/local_backend.hpp"
+#include "../helper/fresh_process.hpp"
 #include "process_test_util.hpp"
 
 namespace modhost::test {
@@ -36,15 +37,7 @@ extern "C" void host_siginfo_handler(int, siginfo_t* info, void*) {
 }
 extern "C" void host_plain_handler(int) { ++g_host_plain_calls; }
 
-class HostContract : public ::testing::Test {
- protected:
-  void SetUp() override { GTEST_FLAG_SET(death_test_style, "threadsafe"); }
-};
-
-// Runs `body` in a fresh process (a re-exec of this binary); it passes when body returns 0. The
-// alarm ends a process that hangs (SIGALRM's default action), which fails the test.
-#define MODHOST_IN_FRESH_PROCESS(...) \
-  EXPECT_EXIT((::alarm(60), ::_exit((__VA_ARGS__)())), ::testing::ExitedWithCode(0), "")
+using HostContract = ::testing::Test;
 
 // True when the kernel keeps the exit status of a reaped child for its pidfd (PIDFD_INFO_EXIT,
 // Linux >= 6.15), so that a host that ignores SIGCHLD still gets statuses.
