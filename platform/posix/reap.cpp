@@ -142,7 +142,16 @@ void reap_directly(ProcessState& state) noexcept {
 
 void poll_exit(ProcessState& state, bool overdue) noexcept {
   NativeProcess& native = *state.native();
-  if (state.finished() || native.owner != ::getpid()) return;
+  if (state.finished()) return;
+  if (native.owner != ::getpid()) {
+    // A copy inherited through fork(): its child is not ours to wait for; a wait on it ends with
+    // this reason instead of never.
+    state.settle([] {
+      return Probe::lost("it belongs to the process that spawned it (this copy was inherited "
+                         "through fork)");
+    });
+    return;
+  }
   // On the SIGCHLD path, an overdue exit found here is one that nobody reported: the host keeps
   // SIGCHLD from reaching the handler (blocked in every thread, or taken with sigwait).
   if (reap_child(state) && overdue && native.pidfd < 0) note_exits_unreported();
