@@ -31,6 +31,7 @@
 #include "modhost/child_process.hpp"
 #include "modhost_ops.hpp"
 #include "paired.hpp"
+#include "raw_floor.hpp"
 
 namespace {
 
@@ -174,6 +175,22 @@ void W4_paired(benchmark::State& state) {
                     [&] { return modhost_stop_once(o); });
 }
 
+// ---- Check: why the floor runs in the server ------------------------------------------------------
+
+// The W1 floor in the clean server against the very same raw code in this process after modhost
+// has installed its SIGCHLD handler and started its exit watcher, alternating. The ratio
+// (inprocess over server) is what an in-process floor would have flattered the W1 ratio by.
+void W1_floor_inprocess_check(benchmark::State& state) {
+  if (modhost_true_once(bench::true_options()) < 0) return state.SkipWithError("modhost spawn failed");
+  bench::run_paired(
+      state, [] { return floor_once(FloorOp::SpawnTrue); },
+      [] {
+        bench::FloorReply r = bench::raw::spawn_true();
+        return r.ok() ? r.seconds() : -1.0;
+      },
+      "server", "inprocess");
+}
+
 // Floors and modhost alternate, so that slow drifts of a shared machine hit both alike.
 BENCHMARK(W1_floor_posix_spawn)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(W1_modhost)->UseManualTime()->Unit(benchmark::kMicrosecond);
@@ -188,5 +205,6 @@ BENCHMARK(W1_paired)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(W1B_paired)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(W2_paired)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(W4_paired)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(W1_floor_inprocess_check)->UseManualTime()->Unit(benchmark::kMicrosecond);
 
 }  // namespace

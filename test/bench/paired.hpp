@@ -47,9 +47,10 @@ inline void report_ratio(benchmark::State& state, const std::string& a, std::vec
 // `floor_op` and `modhost_op` each perform one timed operation and return its duration in seconds
 // (so that untimed setup, such as spawning the sleeper of W4, stays out), or a negative value on
 // error. Counters: floor_p50_us, modhost_p50_us, ratio (modhost over floor), floor_p99_us,
-// modhost_p99_us.
+// modhost_p99_us (other names for the two sides may be given).
 template <class FloorOp, class ModhostOp>
-void run_paired(benchmark::State& state, FloorOp floor_op, ModhostOp modhost_op) {
+void run_paired(benchmark::State& state, FloorOp floor_op, ModhostOp modhost_op,
+                const std::string& floor_name = "floor", const std::string& modhost_name = "modhost") {
   std::vector<double> floors, ours;
   bool modhost_first = false;
   for (auto _ : state) {
@@ -70,7 +71,7 @@ void run_paired(benchmark::State& state, FloorOp floor_op, ModhostOp modhost_op)
     ours.push_back(m);
     state.SetIterationTime(m);
   }
-  report_ratio(state, "floor", floors, "modhost", ours);
+  report_ratio(state, floor_name, floors, modhost_name, ours);
 }
 
 }  // namespace bench
