@@ -3,14 +3,19 @@
 //
 //   W3  line_writer 2,000,000 lines of 64 bytes (every 10th to stderr); every line reaches the
 //       sink as one record, with level detection.       floor: posix_spawn + 2 pipes + poll +
-//       read() counting '\n' with memchr + waitpid.     figures: lines/s, MB/s, parent CPU ns per
-//       line (getrusage, all threads of this process), lines lost (must be 0)
+//       read() counting '\n' with memchr + waitpid,     run in the floor server (floor_server.hpp).
+//       figures: lines/s, MB/s, parent CPU ns per line (getrusage, all threads of this process;
+//       the server's own process CPU time for the floor), lines lost (must be 0)
 //   W5  20 children that ignore SIGTERM; shutdown() with a 1 s grace: wall seconds
 //                                                       floor: SIGTERM all, one 1 s wait, SIGKILL
 //                                                       all, waitpid all
 //   W6  N idle children (/bin/sleep) with both pipes under one backend, for 5 s: parent CPU
 //       seconds, threads, RSS per child.                floor: the same children and pipes, the
 //                                                       parent asleep in poll()
+//
+// The W5 and W6 floors stay in this process: W5's is one second of sleep between two signal
+// rounds, and W6's is this process asleep in poll(), neither of which modhost's handler or idle
+// threads can slow measurably.
 //
 // Run: build/bench_modhost --benchmark_filter='W[356]' --benchmark_repetitions=3
 //        --benchmark_report_aggregates_only=true
@@ -28,7 +33,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <memory>
 #include <condition_variable>
 #include <cstring>
@@ -37,18 +41,14 @@
 #include <thread>
 #include <vector>
 
+#include "backend_factory.hpp"
+#include "floor_server.hpp"
 #include "modhost/local_backend.hpp"
 
 extern char** environ;
 
 namespace {
 
-// The one place benchmarks make a backend; creation does not fail on a healthy machine.
-std::unique_ptr<modhost::LocalProcessBackend> make_backend(const modhost::LocalBackendOptions& o) {
-  auto created = modhost::LocalProcessBackend::create(modhost::CancellationToken(), o);
-  if (!created) std::abort();
-  return std::move(*created);
-}
 
 
 using Clock = std::chrono::steady_clock;
@@ -135,37 +135,16 @@ double wall_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// The floor: the writer's two pipes read with poll() + read() into one buffer, counting '\n'.
+// The floor: the writer's two pipes read with poll() + read() into one buffer, counting '\n',
+// run and timed (wall and CPU) in the floor server, the clean process forked before any modhost
+// call (floor_server.hpp), so modhost's SIGCHLD handler and threads in this process cost it nothing.
 bool w3_floor_once(W3Sample& s) {
-  int fds[2];
-  double c0 = cpu_seconds();
-  double w0 = wall_seconds();
-  pid_t pid = raw_spawn_piped({MODHOST_LINE_WRITER, std::to_string(kW3Lines), std::to_string(kW3Length)},
-                              &fds[0], &fds[1]);
-  if (pid < 0) return false;
-  static char buf[64 * 1024];
-  pollfd p[2] = {{fds[0], POLLIN, 0}, {fds[1], POLLIN, 0}};
-  int open = 2;
-  while (open > 0) {
-    if (::poll(p, 2, -1) < 0) continue;
-    for (auto& q : p) {
-      if (q.fd < 0 || q.revents == 0) continue;
-      ssize_t n = ::read(q.fd, buf, sizeof buf);
-      if (n <= 0) {
-        ::close(q.fd);
-        q.fd = -1;
-        --open;
-        continue;
-      }
-      s.bytes += static_cast<double>(n);
-      for (const char* c = buf; (c = static_cast<const char*>(std::memchr(c, '\n', static_cast<std::size_t>(buf + n - c)))) != nullptr; ++c) {
-        ++s.lines;
-      }
-    }
-  }
-  ::waitpid(pid, nullptr, 0);
-  s.cpu += cpu_seconds() - c0;
-  s.wall += wall_seconds() - w0;
+  bench::FloorReply r = bench::floor_call(bench::FloorOp::ReadLines, kW3Lines, kW3Length);
+  if (!r.ok()) return false;
+  s.lines += static_cast<long>(r.lines);
+  s.bytes += static_cast<double>(r.bytes);
+  s.cpu += r.cpu_seconds();
+  s.wall += r.seconds();
   return true;
 }
 
@@ -187,13 +166,14 @@ class W3Backend {
       ++latch_.exits;
       latch_.cv.notify_all();
     };
-    backend_ = make_backend(o);
+    backend_ = bench::make_backend(o);
     cfg_.binary = MODHOST_LINE_WRITER;
     cfg_.args = {std::to_string(kW3Lines), std::to_string(kW3Length)};
   }
 
   // One run into `s`; an error text on failure.
   std::string run_once(W3Sample& s) {
+    if (!backend_) return "cannot create the backend";
     sample_ = &s;
     double c0 = cpu_seconds();
     double w0 = wall_seconds();
@@ -214,9 +194,11 @@ class W3Backend {
   std::size_t runs_ = 0;
 };
 
+// Rates over the runs' own wall time (for the floor, the server's measurement, without the round
+// trip to it).
 void w3_counters(benchmark::State& state, const W3Sample& s) {
-  state.counters["lines/s"] = benchmark::Counter(static_cast<double>(s.lines), benchmark::Counter::kIsRate);
-  state.counters["MB/s"] = benchmark::Counter(s.bytes / 1e6, benchmark::Counter::kIsRate);
+  state.counters["lines/s"] = s.wall > 0 ? static_cast<double>(s.lines) / s.wall : 0;
+  state.counters["MB/s"] = s.wall > 0 ? s.bytes / 1e6 / s.wall : 0;
   state.counters["cpu_ns/line"] = s.cpu * 1e9 / static_cast<double>(s.lines);
   state.counters["lines_lost"] = static_cast<double>(kW3Lines * static_cast<long>(state.iterations()) - s.lines);
 }
@@ -323,7 +305,8 @@ void BM_W5_BackendShutdown(benchmark::State& state) {
         latch.cv.notify_all();
       }
     };
-    auto backend = make_backend(o);
+    auto backend = bench::make_backend(o);
+    if (!backend) return state.SkipWithError("cannot create the backend");
     modhost::OopModuleConfig cfg("w5", modhost::BackendKind::LocalProcess);
     cfg.binary = MODHOST_TEST_CHILD;
     cfg.args = {"ignore-term"};
@@ -374,18 +357,18 @@ void BM_W6_BackendIdle(benchmark::State& state) {
   for (auto _ : state) {
     modhost::LocalBackendOptions o;
     o.sink = [](const modhost::LogRecord&) {};
-    auto backend_owner = make_backend(o);
-    modhost::LocalProcessBackend& backend = *backend_owner;
+    auto backend = bench::make_backend(o);
+    if (!backend) return state.SkipWithError("cannot create the backend");
     modhost::OopModuleConfig cfg("w6", modhost::BackendKind::LocalProcess);
     cfg.binary = "/bin/sleep";
     cfg.args = {"1000"};
     // One warm-up instance, so that one-time costs (the read buffer, the exit watcher, the
     // allocator's arenas) are not charged to the idle instances.
-    auto warm = backend.spawn_instance(cfg);
-    if (warm.ok()) (void)backend.stop_instance(*warm);
+    auto warm = backend->spawn_instance(cfg);
+    if (warm.ok()) (void)backend->stop_instance(*warm);
     long rss0 = rss_bytes();
     for (int i = 0; i < n; ++i) {
-      if (!backend.spawn_instance(cfg).ok()) {
+      if (!backend->spawn_instance(cfg).ok()) {
         state.SkipWithError("spawn failed");
         return;
       }
@@ -396,7 +379,7 @@ void BM_W6_BackendIdle(benchmark::State& state) {
     state.counters["cpu_s"] = cpu_seconds() - c0;
     state.counters["threads"] = thread_count();
     state.counters["rss_per_child_B"] = static_cast<double>(rss1 - rss0) / n;
-    backend.shutdown();
+    backend->shutdown();
   }
 }
 BENCHMARK(BM_W6_BackendIdle)->Arg(20)->Arg(200)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
