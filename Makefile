@@ -98,11 +98,24 @@ $(LIB): $(LIB_OBJS)
 $(TOOL): $(BUILD)/obj/src/cli/main.o $(CLI_OBJS) $(LIB)
 	$(CXX) $^ -o $@ $(MH_LDFLAGS) $(OS_LIBS)
 
-$(TEST_CHILD): $(BUILD)/tobj/test/helper/child.o
-	$(CXX) $^ -o $@ $(MH_LDFLAGS) $(OS_LIBS)
+# The helper programs the tests run as children use no modhost code, so a sanitizer has nothing to
+# check in them, and ThreadSanitizer's runtime gets in the way: it defers an asynchronous signal to
+# its next interceptor, and in these single-threaded children a SIGTERM sometimes never reached its
+# handler (Stop.GracefulStop: 9 of 120 runs with the child built with TSan, 0 of 120 without).
+# They are built with the same flags minus TSan; ASan and UBSan stay.
+HELPER_SAN     := $(if $(findstring thread,$(SANITIZE)),,$(SAN_FLAGS))
+HELPER_FLAGS   := -std=c++17 $(OPT) $(WARNINGS) -pthread $(HELPER_SAN) $(EXTRA_CXXFLAGS)
+HELPER_LDFLAGS := -pthread $(HELPER_SAN) $(STATIC) $(EXTRA_LDFLAGS)
 
-$(LINE_WRITER): $(BUILD)/tobj/test/bench/line_writer.o
-	$(CXX) $^ -o $@ $(MH_LDFLAGS)
+$(BUILD)/hobj/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(MH_CPPFLAGS) $(TEST_DEFS) $(HELPER_FLAGS) -MMD -MP -c $< -o $@
+
+$(TEST_CHILD): $(BUILD)/hobj/test/helper/child.o
+	$(CXX) $^ -o $@ $(HELPER_LDFLAGS) $(OS_LIBS)
+
+$(LINE_WRITER): $(BUILD)/hobj/test/bench/line_writer.o
+	$(CXX) $^ -o $@ $(HELPER_LDFLAGS)
 
 $(BUILD)/gtest/libgtest_main.a:
 	@mkdir -p $(@D)

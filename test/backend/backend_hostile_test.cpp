@@ -55,6 +55,7 @@ TEST(LocalBackendHostile, no_descriptor_left_is_an_error_from_create) {
     if (failed) return 2;
     if (failed.error().code() != std::error_code(EMFILE, std::system_category())) return 3;
     for (int fd : hogs) ::close(fd);
+    if (::setrlimit(RLIMIT_NOFILE, &saved) != 0) return 7;
     ExitCounter counter;
     LocalBackendOptions o;
     o.sink = [](const LogRecord&) {};
