@@ -18,12 +18,8 @@ namespace modhost::cli {
 
 namespace {
 
-bool starts_with(std::string_view text, std::string_view prefix) noexcept {
-  return text.substr(0, prefix.size()) == prefix;
-}
-
 // One `start` run. The main thread owns the decisions (when to stop, the exit code); the other
-// threads (signals, the backend's poll and stop threads, the output writer) only report events
+// threads (signals, the backend's poll thread, the stopper, the output writer) only report events
 // through the queue and print lines.
 class StartRun {
  public:
@@ -166,13 +162,9 @@ class StartRun {
       return;
     }
     // The backend's own lifecycle records are replaced by the tool's shorter lines, printed from
-    // on_spawn and on_exit.
+    // on_spawn, on_exit and the stop; what is left are its warnings and errors.
+    if (r.event != SupervisorEvent::Warning && r.event != SupervisorEvent::Error) return;
     std::string_view text = r.line;
-    if (r.level == LogLevel::Debug || r.level == LogLevel::Trace) return;
-    if (starts_with(text, "spawned ") || starts_with(text, "exited: ") ||
-        starts_with(text, "stopped: ") || starts_with(text, "shutting down ")) {
-      return;
-    }
     std::string line = r.module.empty() ? std::string(text)
                                         : std::string(r.module) + ": " + std::string(text);
     out_.line(r.timestamp, kSystemLabel, kSystemColor, r.level, line);
