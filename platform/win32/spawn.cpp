@@ -21,15 +21,9 @@ namespace {
 
 using win32::UniqueHandle;
 
-Error spawn_error(const std::string& program, const Error& reason) {
-  return reason.message().empty()
-             ? Error(reason.code(), "failed to spawn process: " + program)
-             : reason.with_context("failed to spawn process: " + program);
-}
-
-Error spawn_os_error(const std::string& program, DWORD err) {
-  return win32::os_error(err, "failed to spawn process: " + program);
-}
+// The reason alone, the Windows text for `err`: ChildProcess::spawn puts the one
+// "failed to spawn process: <program>: " in front of every spawn error.
+Error spawn_os_error(DWORD err) { return win32::os_error(err, std::string()); }
 
 // The handle a child gets for Stdio::Inherit: an inheritable duplicate of ours (our own may not be
 // inheritable, and its flag is not ours to change), or the NUL device when we have none.
@@ -97,21 +91,18 @@ Result<UniqueHandle> make_job(bool kill_on_close) {
 Result<void> check_working_directory(const SpawnOptions& options, std::wstring& wide_dir) {
   if (options.working_directory.empty()) return ok_result();
   auto wide = win32::to_wide(options.working_directory, "working directory");
-  if (!wide) return spawn_error(options.program, wide.error());
+  if (!wide) return wide.error();
   const DWORD attrs = GetFileAttributesW(wide->c_str());
   if (attrs == INVALID_FILE_ATTRIBUTES) {
     const DWORD err = GetLastError();
     const bool missing = err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND;
     return Error(errc::invalid_argument,
-                 "failed to spawn process: " + options.program + ": working directory " +
-                     options.working_directory +
-                     (missing ? " does not exist"
-                              : ": " + win32::error_text(err)));
+                 "working directory " + options.working_directory +
+                     (missing ? " does not exist" : ": " + win32::error_text(err)));
   }
   if ((attrs & FILE_ATTRIBUTE_DIRECTORY) == 0) {
-    return Error(errc::invalid_argument, "failed to spawn process: " + options.program +
-                                             ": working directory " + options.working_directory +
-                                             " is not a directory");
+    return Error(errc::invalid_argument,
+                 "working directory " + options.working_directory + " is not a directory");
   }
   wide_dir = std::move(*wide);
   return ok_result();
@@ -129,11 +120,11 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
       merge_environment(options.clear_env ? std::vector<std::string>() : win32::parent_environment(),
                         options, true);
   auto block = win32::make_environment_block(env);
-  if (!block) return spawn_error(program, block.error());
+  if (!block) return block.error();
 
   auto resolved = win32::resolve_program(program, find_environment(env, "PATH", true),
                                          find_environment(env, "PATHEXT", true));
-  if (!resolved) return spawn_error(program, resolved.error());
+  if (!resolved) return resolved.error();
 
   std::wstring application = *resolved;
   Result<std::wstring> command_line = std::wstring();
@@ -142,13 +133,13 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
     // parses by other rules than the runtime's: run it explicitly, quoted for cmd.exe.
     wchar_t sysdir[MAX_PATH];
     UINT n = GetSystemDirectoryW(sysdir, MAX_PATH);
-    if (n == 0 || n >= MAX_PATH) return spawn_os_error(program, GetLastError());
+    if (n == 0 || n >= MAX_PATH) return spawn_os_error(GetLastError());
     application = std::wstring(sysdir, n) + L"\\cmd.exe";
     command_line = win32::build_batch_command_line(application, *resolved, options.args);
   } else {
     command_line = win32::build_command_line(program, options.args);
   }
-  if (!command_line) return spawn_error(program, command_line.error());
+  if (!command_line) return command_line.error();
 
   // The three std handles of the child, and the parent's pipe ends.
   UniqueHandle child_ends[3];
@@ -160,7 +151,7 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
     Result<UniqueHandle> h = UniqueHandle();
     if (modes[i] == Stdio::Pipe) {
       auto pipe = win32::make_child_pipe(i != 0);
-      if (!pipe) return spawn_error(program, pipe.error());
+      if (!pipe) return pipe.error();
       parent_ends[i] = std::move(pipe->parent);
       h = std::move(pipe->child);
     } else if (modes[i] == Stdio::Null) {
@@ -168,7 +159,7 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
     } else {
       h = inherit_std_handle(std_ids[i], i == 0);
     }
-    if (!h) return spawn_error(program, h.error());
+    if (!h) return h.error();
     child_ends[i] = std::move(*h);
   }
   HANDLE std_handles[3] = {child_ends[0].get(), child_ends[1].get(),
@@ -177,10 +168,10 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   // Each handle is listed once: the list must not repeat one (stderr merged into stdout).
   std::vector<HANDLE> inherit(std_handles, std_handles + streams);
   HandleListAttribute attribute;
-  if (Result<void> a = attribute.init(inherit); !a) return spawn_error(program, a.error());
+  if (Result<void> a = attribute.init(inherit); !a) return a.error();
 
   auto job = make_job(options.new_process_group);
-  if (!job) return spawn_error(program, job.error());
+  if (!job) return job.error();
 
   STARTUPINFOEXW si{};
   si.StartupInfo.cb = sizeof si;
@@ -201,7 +192,7 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   std::wstring& cmd = *command_line;
   if (!CreateProcessW(application.c_str(), cmd.data(), nullptr, nullptr, TRUE, flags,
                       block->data(), cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi)) {
-    return spawn_os_error(program, GetLastError());
+    return spawn_os_error(GetLastError());
   }
   UniqueHandle thread(pi.hThread);
   auto native = std::unique_ptr<NativeProcess, NativeProcessDeleter>(new NativeProcess);
@@ -220,7 +211,7 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
     TerminateProcess(pi.hProcess, 1);
     WaitForSingleObject(pi.hProcess, INFINITE);
     win32::deliver_exit(*state, pi.hProcess);
-    return spawn_error(program, error);
+    return error;
   };
   auto id = win32::exit_watcher_register(raw->job.get(), state);
   if (!id) return fail(id.error());

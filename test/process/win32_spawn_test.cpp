@@ -92,6 +92,55 @@ TEST(Win32Spawn, NotFoundNamesTheProgramWithTheWindowsText) {
   EXPECT_NE(c.error().message().find("modhost-no-such-program"), std::string::npos);
 }
 
+// ChildProcess::spawn puts "failed to spawn process: <program>: " in front of every spawn error;
+// the platform's errors carry the reason only, so the prefix appears once whatever failed.
+TEST(Win32Spawn, ErrorsNameTheProgramOnce) {
+  auto once = [](const Result<ChildProcess>& c, const std::string& program) {
+    if (c) return std::string("spawned");
+    const std::string& m = c.error().message();
+    const std::string prefix = "failed to spawn process: " + program + ": ";
+    if (m.rfind(prefix, 0) != 0) return "no prefix: " + m;
+    if (m.find("failed to spawn process", prefix.size()) != std::string::npos) return "twice: " + m;
+    return std::string("ok");
+  };
+  SpawnOptions o = child({});
+  o.program = "C:\\no\\such\\program.exe";
+  EXPECT_EQ(once(ChildProcess::spawn(o), o.program), "ok");
+  o.program = "modhost-no-such-program";
+  EXPECT_EQ(once(ChildProcess::spawn(o), o.program), "ok");
+
+  o.program = MODHOST_TEST_CHILD;
+  o.working_directory = "C:\\no\\such\\directory";
+  auto missing = ChildProcess::spawn(o);
+  EXPECT_EQ(once(missing, o.program), "ok");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message(), "failed to spawn process: " + o.program +
+                                           ": working directory C:\\no\\such\\directory does not exist");
+  EXPECT_EQ(missing.error().code(), make_error_code(errc::invalid_argument));
+
+  o.working_directory = MODHOST_TEST_CHILD;  // a file
+  auto file = ChildProcess::spawn(o);
+  EXPECT_EQ(once(file, o.program), "ok");
+  ASSERT_FALSE(file);
+  EXPECT_NE(file.error().message().find("is not a directory"), std::string::npos);
+
+  // An argument with a double quote is refused for a batch file (see command_line.cpp).
+  wchar_t dir[MAX_PATH];
+  ASSERT_GT(GetTempPathW(MAX_PATH, dir), 0u);
+  char bat[MAX_PATH + 64];
+  std::snprintf(bat, sizeof bat, "%lsmodhost_once_%lu.bat", dir,
+                static_cast<unsigned long>(GetCurrentProcessId()));
+  FILE* f = std::fopen(bat, "wb");
+  ASSERT_NE(f, nullptr);
+  std::fputs("@exit /b 0\r\n", f);
+  std::fclose(f);
+  SpawnOptions b = child({"a\"b"});
+  b.program = bat;
+  auto refused = ChildProcess::spawn(b);
+  std::remove(bat);
+  EXPECT_EQ(once(refused, b.program), "ok");
+}
+
 TEST(Win32Spawn, NotAnExecutableIsAnError) {
   wchar_t dir[MAX_PATH];
   ASSERT_GT(GetTempPathW(MAX_PATH, dir), 0u);
