@@ -1,6 +1,7 @@
 // spawn_process() for Win32: resolves the program on the child's PATH, builds the UTF-16 command
-// line and environment block, the three std handles, and a job object; then CreateProcessW with
-// exactly those three handles inherited, suspended until it is in its job.
+// line and environment block, the three std handles, and a job object for a child with its own
+// group; then CreateProcessW with exactly those three handles inherited, suspended until it is in
+// its job and handed to the exit watcher.
 
 #include <memory>
 #include <string>
@@ -72,18 +73,17 @@ class HandleListAttribute {
   LPPROC_THREAD_ATTRIBUTE_LIST list_ = nullptr;
 };
 
-// A job that kills every process in it when its last handle closes (so the tree dies with the
-// host) when `kill_on_close`; otherwise it is only there to report the child's exit.
-Result<UniqueHandle> make_job(bool kill_on_close) {
+// A job that kills every process in it when its last handle closes, so the child's tree dies with
+// the host, and that TerminateJobObject ends as a whole. It reports to no completion port: exits
+// are learned from the process handle (exit_watcher.hpp).
+Result<UniqueHandle> make_kill_on_close_job() {
   UniqueHandle job(CreateJobObjectW(nullptr, nullptr));
   if (!job.valid()) return win32::last_error("CreateJobObjectW");
-  if (kill_on_close) {
-    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
-    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-    if (!SetInformationJobObject(job.get(), JobObjectExtendedLimitInformation, &limits,
-                                 sizeof limits)) {
-      return win32::last_error("SetInformationJobObject(KILL_ON_JOB_CLOSE)");
-    }
+  JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
+  limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+  if (!SetInformationJobObject(job.get(), JobObjectExtendedLimitInformation, &limits,
+                               sizeof limits)) {
+    return win32::last_error("SetInformationJobObject(KILL_ON_JOB_CLOSE)");
   }
   return job;
 }
@@ -125,6 +125,9 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   auto resolved = win32::resolve_program(program, find_environment(env, "PATH", true),
                                          find_environment(env, "PATHEXT", true));
   if (!resolved) return resolved.error();
+
+  // Before anything is created: a watcher that cannot start leaves nothing to undo.
+  if (Result<void> watcher = win32::prepare_exit_watcher(); !watcher) return watcher.error();
 
   std::wstring application = *resolved;
   Result<std::wstring> command_line = std::wstring();
@@ -170,8 +173,13 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   HandleListAttribute attribute;
   if (Result<void> a = attribute.init(inherit); !a) return a.error();
 
-  auto job = make_job(options.new_process_group);
-  if (!job) return job.error();
+  // Only a child with its own group gets a job: the job is how its whole tree is killed.
+  UniqueHandle job;
+  if (options.new_process_group) {
+    Result<UniqueHandle> made = make_kill_on_close_job();
+    if (!made) return made.error();
+    job = std::move(*made);
+  }
 
   STARTUPINFOEXW si{};
   si.StartupInfo.cb = sizeof si;
@@ -201,24 +209,24 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   native->own_group = options.new_process_group;
   native->console_shared = console && options.new_process_group;
   NativeProcess* raw = native.get();
-  raw->job = std::move(*job);
+  raw->job = std::move(job);
   auto state = std::make_shared<ProcessState>(static_cast<ProcessId>(pi.dwProcessId),
                                               std::move(native));
 
-  // Registered before the child runs a single instruction: its exit cannot be missed. Any failure
-  // from here on terminates the suspended child; the state's deleter closes the handles.
+  // Any failure from here on terminates the suspended child and publishes its exit; the state's
+  // deleter closes the handles (once the watcher, if it was given the child, has let go of it).
   auto fail = [&](Error error) -> Result<std::shared_ptr<ProcessState>> {
     TerminateProcess(pi.hProcess, 1);
     WaitForSingleObject(pi.hProcess, INFINITE);
-    win32::deliver_exit(*state, pi.hProcess);
+    win32::settle_exit(*state);
     return error;
   };
-  auto id = win32::exit_watcher_register(raw->job.get(), state);
-  if (!id) return fail(id.error());
-  raw->watch_id = *id;
-  if (!AssignProcessToJobObject(raw->job.get(), pi.hProcess)) {
+  if (raw->job.valid() && !AssignProcessToJobObject(raw->job.get(), pi.hProcess)) {
     return fail(win32::last_error("cannot put the child in its job object"));
   }
+  // Watched before the child runs a single instruction; a process handle would report an exit
+  // that came first anyway.
+  if (Result<void> watched = win32::watch_child(state); !watched) return fail(watched.error());
   if (ResumeThread(pi.hThread) == static_cast<DWORD>(-1)) {
     return fail(win32::last_error("cannot resume the child"));
   }

@@ -162,8 +162,14 @@ TEST(Win32Spawn, NotAnExecutableIsAnError) {
   EXPECT_EQ(c.error().message().find("Unknown error"), std::string::npos) << c.error().message();
 }
 
+// Handles of its own that the system's thread pool (which runs the exit watcher's waits) may open
+// or close at any moment: its threads come and go. A leak shows as one or more handles per spawn
+// below (25 spawns), far above this.
+constexpr DWORD kThreadPoolSlack = 4;
+
 TEST(Win32Spawn, FailuresLeakNoHandle) {
-  // Warm up what is created once per process (the exit watcher's port and thread).
+  // Warm up what is created once per process (the exit watcher's port and thread, the thread
+  // pool's wait thread).
   {
     auto c = ChildProcess::spawn(child({"exit", "0"}));
     ASSERT_TRUE(c);
@@ -186,7 +192,15 @@ TEST(Win32Spawn, FailuresLeakNoHandle) {
     ASSERT_TRUE(c);
     ASSERT_TRUE(c->output());
   }
-  EXPECT_EQ(handle_count(), before);
+  // The exit watcher lets go of a child (its process and job handles) a moment after its exit was
+  // published, so the count is given a few seconds to come down.
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  DWORD after = handle_count();
+  while (after > before + kThreadPoolSlack && std::chrono::steady_clock::now() < give_up) {
+    Sleep(20);
+    after = handle_count();
+  }
+  EXPECT_LE(after, before + kThreadPoolSlack) << "before: " << before;
 }
 
 TEST(Win32Spawn, ExitCodesArrive) {
@@ -216,8 +230,8 @@ TEST(Win32Spawn, StdinPipe) {
   EXPECT_TRUE(out->status.success());
 }
 
-// More children at once than WaitForMultipleObjects could watch: every exit still arrives, through
-// the one job completion port.
+// More children at once than WaitForMultipleObjects could watch: every exit still arrives (the exit
+// watcher's thread-pool waits post to one completion port; the waits here are in place).
 TEST(Win32Spawn, MoreThan64ChildrenAtOnce) {
   constexpr int kChildren = 70;
   std::vector<ChildProcess> children;
