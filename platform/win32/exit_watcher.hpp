@@ -1,12 +1,13 @@
 #pragma once
-// The Win32 exit watcher: one thread for the whole process, blocked on one I/O completion port to
-// which every child's job object reports (JOB_OBJECT_MSG_EXIT_PROCESS and friends). When a
-// child's own process exits, its status is delivered with ProcessState::set_exited().
+// How the Win32 platform learns of a child's exit: from the child's process handle, which is
+// signalled when the process ends, whoever looks. The exit watcher (exit_watcher.cpp) is one
+// thread for the whole process that settles every exit even when nobody waits for it; waiters
+// look at the handle themselves (exit_wait.cpp). Job objects play no part in it: their
+// completion-port messages are documented as not guaranteed to arrive.
 
-#include <cstdint>
 #include <memory>
 
-#include "handle.hpp"
+#include "modhost/result.hpp"
 
 namespace modhost::detail {
 class ProcessState;
@@ -14,16 +15,22 @@ class ProcessState;
 
 namespace modhost::detail::win32 {
 
-// Associates `job` with the watcher's port and remembers `state` (weakly) under a new id, which is
-// returned. The watcher thread starts on the first call and lives as long as the process (never
-// torn down by a static destructor). Thread-safe.
-Result<std::uint64_t> exit_watcher_register(HANDLE job, const std::shared_ptr<ProcessState>& state);
+// Makes sure the watcher's completion port and thread exist. Both are made on the first call and
+// live as long as the process; after a failure the next call tries again. Called before a child
+// is created, so that a failure leaves nothing to undo. Errors: the port or the thread could not
+// be made. Thread-safe.
+Result<void> prepare_exit_watcher();
 
-// Forgets the id; messages that still arrive for it are ignored. Thread-safe; 0 is ignored.
-void exit_watcher_unregister(std::uint64_t id) noexcept;
+// Hands a freshly created child to the watcher: a thread-pool wait on its process handle posts to
+// the watcher's port when it is signalled, and the watcher then settles the exit (settle_exit),
+// unregisters the wait and only then lets go of `state`, so the handle outlives the wait. A child
+// that has already exited is reported at once. Requires a successful prepare_exit_watcher().
+// Errors: the wait could not be registered (nothing is kept then). Thread-safe.
+Result<void> watch_child(std::shared_ptr<ProcessState> state);
 
-// Reads the exit code of `process` (which must be signalled) into `state`. Used by the watcher and
-// by release_process, whichever is first; the first status delivered wins.
-void deliver_exit(ProcessState& state, HANDLE process) noexcept;
+// The one probe of every path that learns of an exit (the watcher, an in-place wait, poll_exit,
+// release_process): if the process handle is signalled, publishes its exit code through
+// ProcessState::settle. Returns true once the exit is published (now or before). Never blocks.
+bool settle_exit(ProcessState& state) noexcept;
 
 }  // namespace modhost::detail::win32

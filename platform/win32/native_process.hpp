@@ -1,16 +1,18 @@
 #pragma once
-// The Win32 NativeProcess: the handles behind one child, and what the exit watcher and
-// signal_process need to know about it.
-
-#include <cstdint>
+// The Win32 NativeProcess: the handles behind one child, and what signal_process needs to know
+// about it.
 
 #include "handle.hpp"
 
 namespace modhost::detail {
 
 struct NativeProcess {
-  win32::UniqueHandle process;  // the child's process handle (signalled when it exits)
-  win32::UniqueHandle job;      // the job it was started in (see spawn.cpp for its limits)
+  // The child's process handle: signalled when it exits, the one source of its exit (see
+  // exit_watcher.hpp). Closed with the NativeProcess, after the watcher's wait on it is gone.
+  win32::UniqueHandle process;
+  // The job it was started in (see spawn.cpp for its limits): Kill terminates it, and closing it
+  // ends a kill-on-close job's whole tree. It reports to no completion port.
+  win32::UniqueHandle job;
   DWORD pid = 0;
   // Started with CREATE_NEW_PROCESS_GROUP in a kill-on-close job: Kill terminates the whole job,
   // and CTRL_BREAK can be sent to the group.
@@ -18,8 +20,6 @@ struct NativeProcess {
   // The host had a console and the child was started in it (no CREATE_NO_WINDOW), so a
   // CTRL_BREAK_EVENT can reach the child's group.
   bool console_shared = false;
-  // The child's registration with the exit watcher (0 when none).
-  std::uint64_t watch_id = 0;
 };
 
 }  // namespace modhost::detail

@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "platform.hpp"
+#include "text.hpp"
 
 namespace modhost {
 
@@ -65,6 +66,15 @@ void close_native(Pipe::native_type native) noexcept {
 void at_fork(void (*)(), void (*)(), void (*)()) noexcept {
   // Windows has no fork(): a new process never inherits another's memory, so there is nothing to
   // repair.
+}
+
+bool is_directory(const std::string& path) noexcept {
+  // Through the UTF-16 path: the narrow (ANSI) file functions would read UTF-8 bytes in the
+  // system's code page and miss every directory with a non-ASCII name.
+  Result<std::wstring> wide = win32::to_wide(path, "path");
+  if (!wide) return false;
+  const DWORD attrs = GetFileAttributesW(wide->c_str());
+  return attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY) != 0;
 }
 
 std::string_view signal_name(int) noexcept {

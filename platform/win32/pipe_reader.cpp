@@ -1,9 +1,8 @@
 // The Win32 PipeReader: one thread, one I/O completion port. Every registered pipe (an overlapped
 // named-pipe read end) always has exactly one read in flight or one packet queued for it on the
 // port; the thread delivers each completion to the handler and issues the next read. EOF arrives
-// as ERROR_BROKEN_PIPE when the child's write end is closed. Exit watches use a thread-pool wait
-// (RegisterWaitForSingleObject) whose callback only posts a packet to the port: the pool waits on
-// up to 63 handles per thread, so there is no thread per child and no 64-handle limit here.
+// as ERROR_BROKEN_PIPE when the child's write end is closed. The owner learns of exits elsewhere
+// (the state's exit listener, run by the platform's exit watcher).
 //
 // Lifetime rule: an Entry's OVERLAPPED and buffer belong to the kernel while a read is in flight.
 // remove() therefore cancels the read and closes the handle, but the Entry is only freed when its
@@ -19,7 +18,6 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <unordered_map>
 
 #include "handle.hpp"
@@ -38,30 +36,14 @@ constexpr DWORD kReadBufferSize = 32 * 1024;
 constexpr ULONG_PTR kIoKey = 1;      // a read completed (lpOverlapped is the Entry's OVERLAPPED)
 constexpr ULONG_PTR kFailKey = 2;    // a read failed at once (lpOverlapped as above)
 constexpr ULONG_PTR kWakeKey = 3;    // wake(), set_deadline(), add/remove bookkeeping, stop()
-constexpr ULONG_PTR kExitKey = 4;    // a watched process exited (lpOverlapped carries the serial)
 
 struct Entry {
   OVERLAPPED ov{};  // First member: the packet's OVERLAPPED* is the Entry*.
   std::uint64_t key = 0;
-  std::uint64_t serial = 0;
-  HANDLE handle = INVALID_HANDLE_VALUE;  // the pipe, or the watched process
-  HANDLE wait = nullptr;                 // the thread-pool wait of an exit watch
-  bool process = false;
+  HANDLE handle = INVALID_HANDLE_VALUE;
   bool removed = false;
   std::unique_ptr<char[]> buffer;
 };
-
-// What a thread-pool wait callback needs: where to post, and which watch it is.
-struct WatchContext {
-  HANDLE port;
-  std::uint64_t serial;
-};
-
-void CALLBACK on_process_exit(void* context, BOOLEAN) {
-  auto* ctx = static_cast<WatchContext*>(context);
-  PostQueuedCompletionStatus(ctx->port, 0, kExitKey,
-                             reinterpret_cast<OVERLAPPED*>(static_cast<ULONG_PTR>(ctx->serial)));
-}
 
 class IocpPipeReader final : public PipeReader {
  public:
@@ -74,9 +56,9 @@ class IocpPipeReader final : public PipeReader {
   Result<void> start() {
     port_ = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1);
     if (port_ == nullptr) return win32::last_error("pipe reader: CreateIoCompletionPort");
-    // std::thread reports failure by throwing; under -fno-exceptions that aborts, which is the
-    // standard library's documented behaviour in that mode.
-    thread_ = std::thread([this] { run(); });
+    Result<Thread> thread = Thread::start([this] { run(); }, "the pipe reader thread");
+    if (!thread) return thread.error();
+    thread_ = std::move(*thread);
     return ok_result();
   }
 
@@ -95,40 +77,11 @@ class IocpPipeReader final : public PipeReader {
     }
     auto entry = std::make_unique<Entry>();
     entry->key = key;
-    entry->serial = ++serial_;
     entry->handle = win32::to_handle(pipe.release());
     entry->buffer.reset(new char[kReadBufferSize]);
     Entry* e = entry.get();
     entries_.emplace(key, std::move(entry));
     start_read_locked(e);
-    return ok_result();
-  }
-
-  Result<void> watch_exit(std::uint64_t key, ProcessId pid) override {
-    HANDLE process = OpenProcess(SYNCHRONIZE, FALSE, static_cast<DWORD>(pid));
-    if (process == nullptr) {
-      return win32::last_error("pipe reader: cannot open process " + std::to_string(pid));
-    }
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (stopped_ || entries_.count(key) != 0) {
-      CloseHandle(process);
-      return Error(errc::invalid_argument, "pipe reader: stopped, or key already registered");
-    }
-    auto entry = std::make_unique<Entry>();
-    entry->key = key;
-    entry->serial = ++serial_;
-    entry->handle = process;
-    entry->process = true;
-    auto context = std::make_unique<WatchContext>(WatchContext{port_, entry->serial});
-    if (!RegisterWaitForSingleObject(&entry->wait, process, on_process_exit, context.get(),
-                                     INFINITE, WT_EXECUTEONLYONCE)) {
-      Error error = win32::last_error("pipe reader: RegisterWaitForSingleObject");
-      CloseHandle(process);
-      return error;
-    }
-    contexts_.emplace(entry->serial, std::move(context));
-    watches_.emplace(entry->serial, entry.get());
-    entries_.emplace(key, std::move(entry));
     return ok_result();
   }
 
@@ -154,9 +107,11 @@ class IocpPipeReader final : public PipeReader {
   }
 
   void stop() override {
+    // One stopper at a time: a second caller waits here until the first has joined the thread,
+    // then finds nothing left to join (two joins of one thread would be undefined).
+    std::lock_guard<std::mutex> stopping(stop_mutex_);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (stopped_ && !thread_.joinable()) return;
       stopped_ = true;
       signal_locked();
     }
@@ -182,18 +137,10 @@ class IocpPipeReader final : public PipeReader {
     }
   }
 
-  // Takes an entry out of service. A pipe's read is cancelled and its handle closed; the Entry
-  // waits in zombies_ for the packet that cancellation produces. An exit watch is unregistered
-  // (waiting for a running callback, which only posts a packet and takes no lock of ours).
+  // Takes an entry out of service: its read is cancelled and its handle closed; the Entry waits
+  // in zombies_ for the packet that cancellation produces.
   void retire_locked(std::unique_ptr<Entry> entry) noexcept {
     entry->removed = true;
-    if (entry->process) {
-      UnregisterWaitEx(entry->wait, INVALID_HANDLE_VALUE);
-      CloseHandle(entry->handle);
-      watches_.erase(entry->serial);
-      contexts_.erase(entry->serial);
-      return;
-    }
     CancelIoEx(entry->handle, &entry->ov);
     CloseHandle(entry->handle);
     entry->handle = INVALID_HANDLE_VALUE;
@@ -219,7 +166,7 @@ class IocpPipeReader final : public PipeReader {
       BOOL ok = GetQueuedCompletionStatus(port_, &bytes, &ckey, &ov, timeout);
       DWORD err = ok ? 0 : GetLastError();
       bool woken = false;
-      if (ov == nullptr && ckey != kExitKey) {
+      if (ov == nullptr) {
         if (ok && ckey == kWakeKey) {
           std::lock_guard<std::mutex> lock(mutex_);
           wake_pending_ = false;
@@ -229,8 +176,6 @@ class IocpPipeReader final : public PipeReader {
           // The port itself failed (it cannot, short of being closed); back off, do not spin.
           Sleep(10);
         }
-      } else if (ckey == kExitKey) {
-        on_exit_packet(static_cast<std::uint64_t>(reinterpret_cast<ULONG_PTR>(ov)));
       } else {
         on_read_packet(reinterpret_cast<Entry*>(ov), ckey == kIoKey && ok, bytes);
       }
@@ -284,21 +229,6 @@ class IocpPipeReader final : public PipeReader {
     handler_.on_eof(key);
   }
 
-  void on_exit_packet(std::uint64_t serial) {
-    std::uint64_t key;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto w = watches_.find(serial);
-      if (w == watches_.end()) return;  // removed after the callback posted
-      key = w->second->key;
-      auto it = entries_.find(key);
-      std::unique_ptr<Entry> entry = std::move(it->second);
-      entries_.erase(it);
-      retire_locked(std::move(entry));
-    }
-    handler_.on_eof(key);
-  }
-
   // After stop: retires everything, then drains the port until the kernel has handed back every
   // OVERLAPPED (each cancelled read produces exactly one packet).
   void shut_down() {
@@ -330,14 +260,12 @@ class IocpPipeReader final : public PipeReader {
 
   PipeReaderHandler& handler_;
   HANDLE port_ = nullptr;
-  std::thread thread_;
+  std::mutex stop_mutex_;  // serialises stop(); held while joining
+  Thread thread_;          // written by start() only, then read and joined under stop_mutex_
 
   std::mutex mutex_;  // guards everything below
   std::unordered_map<std::uint64_t, std::unique_ptr<Entry>> entries_;   // by key
   std::unordered_map<Entry*, std::unique_ptr<Entry>> zombies_;          // awaiting their packet
-  std::unordered_map<std::uint64_t, Entry*> watches_;                   // exit watches by serial
-  std::unordered_map<std::uint64_t, std::unique_ptr<WatchContext>> contexts_;
-  std::uint64_t serial_ = 0;
   Clock::time_point deadline_ = Clock::time_point::max();
   bool stopped_ = false;
   bool wake_pending_ = false;

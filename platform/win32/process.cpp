@@ -1,6 +1,7 @@
-// Win32 operations on a running child: CTRL_BREAK and job termination, release, and reading its
-// pipes to the end.
+// Win32 operations on a running child: CTRL_BREAK and job termination (signal_process,
+// send_signal), release, and reading its pipes to the end.
 
+#include <csignal>
 #include <memory>
 #include <string>
 
@@ -15,19 +16,14 @@ namespace {
 // The exit code a killed child reports (what TerminateProcess is told), as Rust and libuv do.
 constexpr UINT kKilledExitCode = 1;
 
+// SIGKILL's number on POSIX systems. <csignal> has no SIGKILL on Windows, but send_signal takes
+// POSIX signal numbers, and a caller that means "kill" passes this one.
+constexpr int kKillSignal = 9;
+
 bool has_exited(HANDLE process) { return WaitForSingleObject(process, 0) == WAIT_OBJECT_0; }
 
-}  // namespace
-
-void NativeProcessDeleter::operator()(NativeProcess* native) const noexcept {
-  // Closing the job handle of a kill-on-close job ends whatever is left of the tree.
-  win32::exit_watcher_unregister(native->watch_id);
-  delete native;
-}
-
-Result<void> signal_process(ProcessState& state, StopSignal signal) noexcept {
-  NativeProcess& native = *state.native();
-  if (state.finished()) return ok_result();
+// Sends `signal`; called under the state's mutex while the exit is unpublished (with_running).
+Result<void> deliver(NativeProcess& native, StopSignal signal) {
   if (signal == StopSignal::Kill) {
     // The job holds the child and everything it started: terminating it ends the whole tree at
     // once. Without its own group the child alone is killed, as on POSIX.
@@ -58,6 +54,43 @@ Result<void> signal_process(ProcessState& state, StopSignal signal) noexcept {
   return ok_result();
 }
 
+}  // namespace
+
+void NativeProcessDeleter::operator()(NativeProcess* native) const noexcept {
+  // Closing the job handle of a kill-on-close job ends whatever is left of the tree. The exit
+  // watcher held the state until its wait on the process handle was unregistered, so nothing
+  // waits on the handles any more.
+  delete native;
+}
+
+Result<void> signal_process(ProcessState& state, StopSignal signal) noexcept {
+  Result<void> result = ok_result();
+  // A child whose exit is published needs nothing: ok, as documented.
+  state.with_running([&] { result = deliver(*state.native(), signal); });
+  return result;
+}
+
+Result<void> send_signal(ProcessState& state, int sig) noexcept {
+  StopSignal signal;
+  if (sig == SIGINT || sig == SIGTERM) {
+    signal = StopSignal::Terminate;
+  } else if (sig == kKillSignal) {
+    signal = StopSignal::Kill;
+  } else {
+    return Error(errc::unsupported,
+                 "cannot send signal " + std::to_string(sig) + " to process " +
+                     std::to_string(state.pid()) +
+                     ": Windows has no signals; only SIGINT and SIGTERM (sent as CTRL_BREAK) and 9 "
+                     "(termination) are supported");
+  }
+  Result<void> result = ok_result();
+  if (!state.with_running([&] { result = deliver(*state.native(), signal); })) {
+    return Error(errc::not_running, "cannot send signal " + std::to_string(sig) + " to process " +
+                                        std::to_string(state.pid()) + ": it has exited");
+  }
+  return result;
+}
+
 void release_process(ProcessState& state) noexcept {
   NativeProcess& native = *state.native();
   state.begin_stop();
@@ -65,17 +98,14 @@ void release_process(ProcessState& state) noexcept {
   // survives its owner.
   if (native.own_group) {
     TerminateJobObject(native.job.get(), kKilledExitCode);
-  } else if (!state.finished()) {
-    TerminateProcess(native.process.get(), kKilledExitCode);
+  } else {
+    state.with_running([&] { TerminateProcess(native.process.get(), kKilledExitCode); });
   }
-  // The process handle itself is the authority on the exit; waiting on it does not depend on
-  // the job's messages, which Windows documents as best-effort.
+  // The process handle is the authority on the exit: wait on it here and settle in place, which
+  // depends on no other thread.
   WaitForSingleObject(native.process.get(), INFINITE);
-  win32::deliver_exit(state, native.process.get());
+  win32::settle_exit(state);
 }
-
-// Job messages and process handles cannot be taken away by the host, unlike SIGCHLD on POSIX.
-Result<void> check_exit_notification() { return ok_result(); }
 
 // Windows has one spawn path (CreateProcessW); there is no fallback to force.
 bool set_spawn_fallback_for_testing(bool) noexcept { return false; }

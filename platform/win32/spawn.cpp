@@ -1,6 +1,7 @@
 // spawn_process() for Win32: resolves the program on the child's PATH, builds the UTF-16 command
-// line and environment block, the three std handles, and a job object; then CreateProcessW with
-// exactly those three handles inherited, suspended until it is in its job.
+// line and environment block, the three std handles, and a job object for a child with its own
+// group; then CreateProcessW with exactly those three handles inherited, suspended until it is in
+// its job and handed to the exit watcher.
 
 #include <memory>
 #include <string>
@@ -21,15 +22,9 @@ namespace {
 
 using win32::UniqueHandle;
 
-Error spawn_error(const std::string& program, const Error& reason) {
-  return reason.message().empty()
-             ? Error(reason.code(), "failed to spawn process: " + program)
-             : reason.with_context("failed to spawn process: " + program);
-}
-
-Error spawn_os_error(const std::string& program, DWORD err) {
-  return win32::os_error(err, "failed to spawn process: " + program);
-}
+// The reason alone, the Windows text for `err`: ChildProcess::spawn puts the one
+// "failed to spawn process: <program>: " in front of every spawn error.
+Error spawn_os_error(DWORD err) { return win32::os_error(err, std::string()); }
 
 // The handle a child gets for Stdio::Inherit: an inheritable duplicate of ours (our own may not be
 // inheritable, and its flag is not ours to change), or the NUL device when we have none.
@@ -78,18 +73,17 @@ class HandleListAttribute {
   LPPROC_THREAD_ATTRIBUTE_LIST list_ = nullptr;
 };
 
-// A job that kills every process in it when its last handle closes (so the tree dies with the
-// host) when `kill_on_close`; otherwise it is only there to report the child's exit.
-Result<UniqueHandle> make_job(bool kill_on_close) {
+// A job that kills every process in it when its last handle closes, so the child's tree dies with
+// the host, and that TerminateJobObject ends as a whole. It reports to no completion port: exits
+// are learned from the process handle (exit_watcher.hpp).
+Result<UniqueHandle> make_kill_on_close_job() {
   UniqueHandle job(CreateJobObjectW(nullptr, nullptr));
   if (!job.valid()) return win32::last_error("CreateJobObjectW");
-  if (kill_on_close) {
-    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
-    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
-    if (!SetInformationJobObject(job.get(), JobObjectExtendedLimitInformation, &limits,
-                                 sizeof limits)) {
-      return win32::last_error("SetInformationJobObject(KILL_ON_JOB_CLOSE)");
-    }
+  JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits{};
+  limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+  if (!SetInformationJobObject(job.get(), JobObjectExtendedLimitInformation, &limits,
+                               sizeof limits)) {
+    return win32::last_error("SetInformationJobObject(KILL_ON_JOB_CLOSE)");
   }
   return job;
 }
@@ -97,21 +91,18 @@ Result<UniqueHandle> make_job(bool kill_on_close) {
 Result<void> check_working_directory(const SpawnOptions& options, std::wstring& wide_dir) {
   if (options.working_directory.empty()) return ok_result();
   auto wide = win32::to_wide(options.working_directory, "working directory");
-  if (!wide) return spawn_error(options.program, wide.error());
+  if (!wide) return wide.error();
   const DWORD attrs = GetFileAttributesW(wide->c_str());
   if (attrs == INVALID_FILE_ATTRIBUTES) {
     const DWORD err = GetLastError();
     const bool missing = err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND;
     return Error(errc::invalid_argument,
-                 "failed to spawn process: " + options.program + ": working directory " +
-                     options.working_directory +
-                     (missing ? " does not exist"
-                              : ": " + win32::error_text(err)));
+                 "working directory " + options.working_directory +
+                     (missing ? " does not exist" : ": " + win32::error_text(err)));
   }
   if ((attrs & FILE_ATTRIBUTE_DIRECTORY) == 0) {
-    return Error(errc::invalid_argument, "failed to spawn process: " + options.program +
-                                             ": working directory " + options.working_directory +
-                                             " is not a directory");
+    return Error(errc::invalid_argument,
+                 "working directory " + options.working_directory + " is not a directory");
   }
   wide_dir = std::move(*wide);
   return ok_result();
@@ -129,11 +120,14 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
       merge_environment(options.clear_env ? std::vector<std::string>() : win32::parent_environment(),
                         options, true);
   auto block = win32::make_environment_block(env);
-  if (!block) return spawn_error(program, block.error());
+  if (!block) return block.error();
 
   auto resolved = win32::resolve_program(program, find_environment(env, "PATH", true),
                                          find_environment(env, "PATHEXT", true));
-  if (!resolved) return spawn_error(program, resolved.error());
+  if (!resolved) return resolved.error();
+
+  // Before anything is created: a watcher that cannot start leaves nothing to undo.
+  if (Result<void> watcher = win32::prepare_exit_watcher(); !watcher) return watcher.error();
 
   std::wstring application = *resolved;
   Result<std::wstring> command_line = std::wstring();
@@ -142,13 +136,13 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
     // parses by other rules than the runtime's: run it explicitly, quoted for cmd.exe.
     wchar_t sysdir[MAX_PATH];
     UINT n = GetSystemDirectoryW(sysdir, MAX_PATH);
-    if (n == 0 || n >= MAX_PATH) return spawn_os_error(program, GetLastError());
+    if (n == 0 || n >= MAX_PATH) return spawn_os_error(GetLastError());
     application = std::wstring(sysdir, n) + L"\\cmd.exe";
     command_line = win32::build_batch_command_line(application, *resolved, options.args);
   } else {
     command_line = win32::build_command_line(program, options.args);
   }
-  if (!command_line) return spawn_error(program, command_line.error());
+  if (!command_line) return command_line.error();
 
   // The three std handles of the child, and the parent's pipe ends.
   UniqueHandle child_ends[3];
@@ -160,7 +154,7 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
     Result<UniqueHandle> h = UniqueHandle();
     if (modes[i] == Stdio::Pipe) {
       auto pipe = win32::make_child_pipe(i != 0);
-      if (!pipe) return spawn_error(program, pipe.error());
+      if (!pipe) return pipe.error();
       parent_ends[i] = std::move(pipe->parent);
       h = std::move(pipe->child);
     } else if (modes[i] == Stdio::Null) {
@@ -168,7 +162,7 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
     } else {
       h = inherit_std_handle(std_ids[i], i == 0);
     }
-    if (!h) return spawn_error(program, h.error());
+    if (!h) return h.error();
     child_ends[i] = std::move(*h);
   }
   HANDLE std_handles[3] = {child_ends[0].get(), child_ends[1].get(),
@@ -177,10 +171,15 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   // Each handle is listed once: the list must not repeat one (stderr merged into stdout).
   std::vector<HANDLE> inherit(std_handles, std_handles + streams);
   HandleListAttribute attribute;
-  if (Result<void> a = attribute.init(inherit); !a) return spawn_error(program, a.error());
+  if (Result<void> a = attribute.init(inherit); !a) return a.error();
 
-  auto job = make_job(options.new_process_group);
-  if (!job) return spawn_error(program, job.error());
+  // Only a child with its own group gets a job: the job is how its whole tree is killed.
+  UniqueHandle job;
+  if (options.new_process_group) {
+    Result<UniqueHandle> made = make_kill_on_close_job();
+    if (!made) return made.error();
+    job = std::move(*made);
+  }
 
   STARTUPINFOEXW si{};
   si.StartupInfo.cb = sizeof si;
@@ -201,7 +200,7 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   std::wstring& cmd = *command_line;
   if (!CreateProcessW(application.c_str(), cmd.data(), nullptr, nullptr, TRUE, flags,
                       block->data(), cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi)) {
-    return spawn_os_error(program, GetLastError());
+    return spawn_os_error(GetLastError());
   }
   UniqueHandle thread(pi.hThread);
   auto native = std::unique_ptr<NativeProcess, NativeProcessDeleter>(new NativeProcess);
@@ -210,24 +209,24 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   native->own_group = options.new_process_group;
   native->console_shared = console && options.new_process_group;
   NativeProcess* raw = native.get();
-  raw->job = std::move(*job);
+  raw->job = std::move(job);
   auto state = std::make_shared<ProcessState>(static_cast<ProcessId>(pi.dwProcessId),
                                               std::move(native));
 
-  // Registered before the child runs a single instruction: its exit cannot be missed. Any failure
-  // from here on terminates the suspended child; the state's deleter closes the handles.
+  // Any failure from here on terminates the suspended child and publishes its exit; the state's
+  // deleter closes the handles (once the watcher, if it was given the child, has let go of it).
   auto fail = [&](Error error) -> Result<std::shared_ptr<ProcessState>> {
     TerminateProcess(pi.hProcess, 1);
     WaitForSingleObject(pi.hProcess, INFINITE);
-    win32::deliver_exit(*state, pi.hProcess);
-    return spawn_error(program, error);
+    win32::settle_exit(*state);
+    return error;
   };
-  auto id = win32::exit_watcher_register(raw->job.get(), state);
-  if (!id) return fail(id.error());
-  raw->watch_id = *id;
-  if (!AssignProcessToJobObject(raw->job.get(), pi.hProcess)) {
+  if (raw->job.valid() && !AssignProcessToJobObject(raw->job.get(), pi.hProcess)) {
     return fail(win32::last_error("cannot put the child in its job object"));
   }
+  // Watched before the child runs a single instruction; a process handle would report an exit
+  // that came first anyway.
+  if (Result<void> watched = win32::watch_child(state); !watched) return fail(watched.error());
   if (ResumeThread(pi.hThread) == static_cast<DWORD>(-1)) {
     return fail(win32::last_error("cannot resume the child"));
   }

@@ -307,7 +307,12 @@ TEST(LocalBackend, invalid_utf8_passes_through) {
 
 TEST(LocalBackend, last_line_without_newline_arrives) {
   Recorder rec;
-  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalBackendOptions o = rec.options();
+  // A partial line is forwarded at EOF, and the exit record waits for EOF at most the drain
+  // timeout: generous here, so the line comes first even where EOF lags the exit (under Wine the
+  // pipe breaks 100-250 ms after the process handle is signalled; elsewhere EOF comes at once).
+  o.forwarder_drain_timeout = std::chrono::seconds(10);
+  auto backend_owner = make_backend(CancellationToken(), o);
   LocalProcessBackend& backend = *backend_owner;
   auto h = backend.spawn_instance(child_config("m", {"no-newline"}));
   ASSERT_TRUE(h.ok());
