@@ -3,15 +3,22 @@
 // ratio to the same operation with none. The ideal is 1.0: the cost of an exit should not grow with
 // the number of children.
 //
-// Both sides are modhost in this process, so they cannot run in alternation one operation at a time
-// (the idle children are either alive or not). Each benchmark iteration is one round of blocks
-// instead: kBlock operations with no idle child, then 500 idle ChildProcess children spawned
-// (untimed), 2 * kBlock operations with them alive, the children destroyed (untimed), and kBlock
-// operations with none again. Over the none-idle-idle-none round a drift of the machine's speed
-// that is linear in time weighs on both sides alike.
+// The kernel's own share is measured beside it: many live children make a plain posix_spawn +
+// waitpid slower too (a larger process table, and for modhost one pidfd per child in the fd table
+// that each spawn copies). So the floor server holds 500 raw idle sleepers of its own while the
+// modhost side holds 500 ChildProcess children, and each block alternates one floor operation (in
+// the server) with one modhost operation. `excess` (modhost's ratio over the floor's) is what
+// modhost adds to the cost of many children; 1.0 means nothing.
 //
-// Counters: none_p50_us, idle500_p50_us, ratio (idle500 over none), and the p99s. The iteration
-// time is the mean operation time with the idle children alive.
+// The idle children are either alive or not, so each benchmark iteration is one round of blocks:
+// kBlock pairs with no idle child, then 500 idle children on each side (spawned untimed), 2 * kBlock
+// pairs with them alive, the children killed (untimed), and kBlock pairs with none again. Over the
+// none-idle-idle-none round a drift of the machine's speed that is linear in time weighs on both
+// sides alike.
+//
+// Counters: modhost_none_p50_us, modhost_idle500_p50_us, ratio (modhost idle500 over none),
+// floor_none_p50_us, floor_idle500_p50_us, floor_ratio, excess (ratio over floor_ratio). The
+// iteration time is modhost's mean with the idle children alive.
 //
 // Run: build/bench_modhost --benchmark_filter=W8_ --benchmark_repetitions=3
 //        --benchmark_report_aggregates_only=true
@@ -22,23 +29,39 @@
 #include <utility>
 #include <vector>
 
+#include "floor_server.hpp"
 #include "modhost/child_process.hpp"
 #include "modhost_ops.hpp"
 #include "paired.hpp"
 
 namespace {
 
+using bench::FloorOp;
+
 constexpr std::size_t kIdle = 500;
 constexpr int kBlock = 50;
 constexpr int kRounds = 3;
 
-// Runs `op` `n` times into `into`; false when an operation failed.
-template <class Op>
-bool run_block(Op& op, int n, std::vector<double>& into) {
+struct Samples {
+  std::vector<double> floor_none, floor_busy, modhost_none, modhost_busy;
+};
+
+// `n` pairs into `floors` / `ours`, alternating which side goes first; false on an error.
+template <class FloorFn, class ModhostFn>
+bool run_block(FloorFn& floor_op, ModhostFn& modhost_op, int n, std::vector<double>& floors,
+               std::vector<double>& ours) {
   for (int i = 0; i < n; ++i) {
-    double s = op();
-    if (s < 0) return false;
-    into.push_back(s);
+    double f, m;
+    if (i % 2 == 0) {
+      f = floor_op();
+      m = modhost_op();
+    } else {
+      m = modhost_op();
+      f = floor_op();
+    }
+    if (f < 0 || m < 0) return false;
+    floors.push_back(f);
+    ours.push_back(m);
   }
   return true;
 }
@@ -55,33 +78,49 @@ bool spawn_idle(std::vector<modhost::ChildProcess>& idle, std::size_t n) {
   return true;
 }
 
-template <class Op>
-void run_w8(benchmark::State& state, Op op) {
-  std::vector<double> none, busy;
+template <class ModhostFn>
+void run_w8(benchmark::State& state, FloorOp floor_kind, ModhostFn modhost_op) {
+  auto floor_op = [floor_kind] {
+    bench::FloorReply r = bench::floor_call(floor_kind);
+    return r.ok() ? r.seconds() : -1.0;
+  };
+  Samples s;
   for (auto _ : state) {
-    if (!run_block(op, kBlock, none)) return state.SkipWithError("operation failed (no idle child)");
-    std::size_t first = busy.size();
+    if (!run_block(floor_op, modhost_op, kBlock, s.floor_none, s.modhost_none)) {
+      return state.SkipWithError("operation failed (no idle child)");
+    }
+    std::size_t first = s.modhost_busy.size();
     {
       std::vector<modhost::ChildProcess> idle;
-      if (!spawn_idle(idle, kIdle)) return state.SkipWithError("cannot spawn the idle children");
-      if (!run_block(op, 2 * kBlock, busy)) return state.SkipWithError("operation failed (idle children)");
+      if (!spawn_idle(idle, kIdle) || !bench::floor_call(FloorOp::HoldIdle, kIdle).ok()) {
+        bench::floor_call(FloorOp::HoldIdle, 0);
+        return state.SkipWithError("cannot spawn the idle children");
+      }
+      bool ok = run_block(floor_op, modhost_op, 2 * kBlock, s.floor_busy, s.modhost_busy);
+      bench::floor_call(FloorOp::HoldIdle, 0);
+      if (!ok) return state.SkipWithError("operation failed (idle children)");
     }  // The idle children are killed and reaped here, outside every timed operation.
-    if (!run_block(op, kBlock, none)) return state.SkipWithError("operation failed (no idle child)");
+    if (!run_block(floor_op, modhost_op, kBlock, s.floor_none, s.modhost_none)) {
+      return state.SkipWithError("operation failed (no idle child)");
+    }
     double sum = 0;
-    for (std::size_t i = first; i < busy.size(); ++i) sum += busy[i];
-    state.SetIterationTime(sum / static_cast<double>(busy.size() - first));
+    for (std::size_t i = first; i < s.modhost_busy.size(); ++i) sum += s.modhost_busy[i];
+    state.SetIterationTime(sum / static_cast<double>(s.modhost_busy.size() - first));
   }
-  bench::report_ratio(state, "none", none, "idle500", busy);
+  bench::report_ratio(state, "floor_none", s.floor_none, "floor_idle500", s.floor_busy, "floor_ratio");
+  bench::report_ratio(state, "modhost_none", s.modhost_none, "modhost_idle500", s.modhost_busy);
+  double floor_ratio = state.counters["floor_ratio"];
+  state.counters["excess"] = floor_ratio > 0 ? state.counters["ratio"] / floor_ratio : 0;
 }
 
 void W8_spawn_true_idle500(benchmark::State& state) {
   modhost::SpawnOptions o = bench::true_options();
-  run_w8(state, [&] { return bench::modhost_true_once(o); });
+  run_w8(state, FloorOp::SpawnTrue, [&] { return bench::modhost_true_once(o); });
 }
 
 void W8_stop_idle500(benchmark::State& state) {
   modhost::SpawnOptions o = bench::sleeper_options();
-  run_w8(state, [&] { return bench::modhost_stop_once(o); });
+  run_w8(state, FloorOp::StopSleeper, [&] { return bench::modhost_stop_once(o); });
 }
 
 BENCHMARK(W8_spawn_true_idle500)->UseManualTime()->Unit(benchmark::kMicrosecond)->Iterations(kRounds);

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <initializer_list>
 #include <memory>
+#include <vector>
 
 #include "raw_floor.hpp"
 
@@ -69,6 +70,7 @@ std::unique_ptr<char[]> hold_heap(std::int64_t bytes) {
   ::prctl(PR_SET_NAME, "floor_server", 0, 0, 0);
 #endif
   std::unique_ptr<char[]> heap;
+  std::vector<pid_t> idle;
   FloorRequest request;
   while (read_full(request_fd, &request, sizeof request)) {
     FloorReply reply;
@@ -85,6 +87,7 @@ std::unique_ptr<char[]> hold_heap(std::int64_t bytes) {
       case FloorOp::ConcurrentStop: reply = raw::concurrent_stop(request.arg); break;
       case FloorOp::KillEachIdle: reply = raw::kill_each_idle(request.arg); break;
       case FloorOp::TermAllIdle: reply = raw::term_all_idle(request.arg); break;
+      case FloorOp::HoldIdle: reply = raw::hold_idle(request.arg, idle); break;
       default: reply.error = EINVAL; break;
     }
     if (!write_full(reply_fd, &reply, sizeof reply)) break;

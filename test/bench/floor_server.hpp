@@ -41,6 +41,9 @@ enum class FloorOp : std::int32_t {
   // Teardown: arg idle sleepers spawned (untimed); timed: kill(SIGTERM) to all, then waitpid of
   // each (one graceful round, what a shutdown of well-behaved children needs).
   TermAllIdle,
+  // W8: hold arg idle sleepers in the server until the next HoldIdle (0 kills and reaps them), so
+  // that the floor's own cost of many live children is measured beside modhost's. Untimed.
+  HoldIdle,
 };
 
 struct FloorRequest {

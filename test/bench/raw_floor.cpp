@@ -279,4 +279,14 @@ FloorReply term_all_idle(std::int64_t children) {
   return all ? r : failed(ECHILD);
 }
 
+FloorReply hold_idle(std::int64_t children, std::vector<pid_t>& held) {
+  for (pid_t p : held) ::kill(p, SIGKILL);
+  bool all = true;
+  for (pid_t p : held) all = reap(p) && all;
+  held.clear();
+  if (!all) return failed(ECHILD);
+  if (int err = spawn_sleepers(children, held); err != 0) return failed(err);
+  return FloorReply();
+}
+
 }  // namespace bench::raw
