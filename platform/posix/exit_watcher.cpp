@@ -159,7 +159,7 @@ class ExitWatcher {
       }
 #endif
       if (pidfd < 0) ++sigchld_children_;
-      children_[pid] = state;
+      children_[pid] = Entry{state, pidfd >= 0};
     }
     if (pidfd < 0) {
       // A degraded watcher with no SIGCHLD-path child sleeps without a timeout: it must start
@@ -177,14 +177,23 @@ class ExitWatcher {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = children_.find(static_cast<pid_t>(state.pid()));
     // A child of the same pid spawned after this one was reaped is someone else's entry.
-    if (it == children_.end() || it->second.get() != &state) return;
+    if (it == children_.end() || it->second.state.get() != &state) return;
     const int pidfd = state.native()->pidfd;
-#if defined(__linux__)
-    if (pidfd >= 0) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, pidfd, nullptr);
-#endif
+    set_polled_locked(it->second, false);
     if (pidfd < 0) --sigchld_children_;
-    dropped = std::move(it->second);
+    dropped = std::move(it->second.state);
     children_.erase(it);
+  }
+
+  // While a thread waits in place on a child's pidfd, the pidfd leaves the epoll set: the exit
+  // then wakes that thread alone, instead of it and this one, which would only contend for the
+  // child's mutex to find the exit already settled. Level-triggered epoll reports an exit that
+  // happened while the pidfd was out as soon as it is back.
+  void set_polled(const ProcessState& state, bool polled) noexcept {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = children_.find(static_cast<pid_t>(state.pid()));
+    if (it == children_.end() || it->second.state.get() != &state) return;
+    set_polled_locked(it->second, polled);
   }
 
   void set_degraded() noexcept {
@@ -255,7 +264,7 @@ class ExitWatcher {
   std::shared_ptr<ProcessState> find(pid_t pid) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = children_.find(pid);
-    return it == children_.end() ? nullptr : it->second;
+    return it == children_.end() ? nullptr : it->second.state;
   }
 
   void settle_pid(pid_t pid) {
@@ -293,7 +302,7 @@ class ExitWatcher {
       std::lock_guard<std::mutex> lock(mutex_);
       all.reserve(static_cast<std::size_t>(sigchld_children_));
       for (const auto& kv : children_) {
-        if (kv.second->native()->pidfd < 0) all.push_back(kv.second);
+        if (kv.second.state->native()->pidfd < 0) all.push_back(kv.second.state);
       }
     }
     // Outside the mutex: settling runs exit listeners, which may call back into the watcher.
@@ -305,7 +314,31 @@ class ExitWatcher {
   const int epoll_fd_;
   std::atomic<bool> degraded_{false};
   std::mutex mutex_;
-  std::unordered_map<pid_t, std::shared_ptr<ProcessState>> children_;  // exits not yet published
+  // A child whose exit is not published yet; `polled`: its pidfd is in the epoll set.
+  struct Entry {
+    std::shared_ptr<ProcessState> state;
+    bool polled = false;
+  };
+
+  void set_polled_locked(Entry& entry, bool polled) noexcept {
+#if defined(__linux__)
+    const int pidfd = entry.state->native()->pidfd;
+    if (pidfd < 0 || entry.polled == polled) return;
+    struct epoll_event ev {};
+    ev.events = EPOLLIN;
+    ev.data.u64 = static_cast<std::uint64_t>(entry.state->pid());
+    // ADD fails only for want of kernel memory: the in-place waiter has seen the exit by then
+    // or will settle it, and any later wait polls for it itself.
+    if (::epoll_ctl(epoll_fd_, polled ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, pidfd, &ev) == 0) {
+      entry.polled = polled;
+    }
+#else
+    (void)entry;
+    (void)polled;
+#endif
+  }
+
+  std::unordered_map<pid_t, Entry> children_;  // Guarded by mutex_: exits not yet published.
   int sigchld_children_ = 0;  // Guarded by mutex_: entries without a pidfd.
 };
 
@@ -426,6 +459,11 @@ Result<void> watch_child(std::shared_ptr<ProcessState> state) {
 void forget_child(const ProcessState& state) noexcept {
   ExitWatcher* w = g_watcher.load(std::memory_order_acquire);
   if (w != nullptr) w->forget(state);
+}
+
+void set_watcher_polls(const ProcessState& state, bool polled) noexcept {
+  ExitWatcher* w = g_watcher.load(std::memory_order_acquire);
+  if (w != nullptr) w->set_polled(state, polled);
 }
 
 void note_exits_unreported() noexcept {

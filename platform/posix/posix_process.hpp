@@ -52,6 +52,10 @@ Result<void> watch_child(std::shared_ptr<ProcessState> state);
 // Idempotent; thread-safe.
 void forget_child(const ProcessState& state) noexcept;
 
+// Takes a child's pidfd out of the watcher's epoll set (`polled` false) while a thread waits on it
+// in place, and puts it back (true) when that thread stops waiting without the exit. Idempotent.
+void set_watcher_polls(const ProcessState& state, bool polled) noexcept;
+
 // Tells the watcher that exits of SIGCHLD-path children are not being reported (a wait found one
 // nobody had reported, or the spawning thread blocks SIGCHLD): from then on it also looks at
 // them once a second.

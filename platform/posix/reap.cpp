@@ -174,9 +174,12 @@ InPlaceWait wait_exit_in_place(ProcessState& state, std::chrono::steady_clock::t
     if (wake < 0) return InPlaceWait::Unavailable;
     registration = cancel->on_cancel([wake] { signal_wake_fd(wake); });
   }
+  // The watcher lets go of the pidfd meanwhile, so the exit wakes this thread alone.
+  set_watcher_polls(state, false);
   InPlaceWait result = InPlaceWait::Unavailable;
+  bool look = true;  // at the start, and whenever ppoll says the pidfd is readable
   for (;;) {
-    if (reap_child(state)) {
+    if (look ? reap_child(state) : state.finished()) {
       result = InPlaceWait::Exited;
       break;
     }
@@ -193,6 +196,7 @@ InPlaceWait wait_exit_in_place(ProcessState& state, std::chrono::steady_clock::t
     struct pollfd fds[2] = {{native.pidfd, POLLIN, 0}, {wake, POLLIN, 0}};
     int n = ::ppoll(fds, wake >= 0 ? 2 : 1, forever ? nullptr : &ts, nullptr);
     if (n < 0 && errno != EINTR) break;  // ENOMEM: let the caller wait on the condition variable.
+    look = n > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
     // A readable pidfd is settled at the top of the loop; a readable wake-up is a cancel (checked
     // there too, so a stray write to the eventfd cannot pass for one).
     if (n > 0 && (fds[1].revents & POLLIN) != 0) {
@@ -201,6 +205,8 @@ InPlaceWait wait_exit_in_place(ProcessState& state, std::chrono::steady_clock::t
       (void)ignored;
     }
   }
+  // Not exited (timeout, cancel): the watcher looks after the child again.
+  if (result != InPlaceWait::Exited) set_watcher_polls(state, true);
   // The registration goes first: dropping it waits for a callback that may be writing to `wake`.
   registration.reset();
   close_fd(wake);

@@ -148,10 +148,17 @@ void W4_modhost_stop(benchmark::State& state) {
 
 // ---- Paired: floor (in the server) and modhost (here) alternating --------------------------------
 
+// The raw floor code run in this process, for run_paired3's third side.
+double inprocess_once(bench::FloorReply (*raw_op)()) {
+  bench::FloorReply r = raw_op();
+  return r.ok() ? r.seconds() : -1.0;
+}
+
 void W1_paired(benchmark::State& state) {
   modhost::SpawnOptions o = bench::true_options();
-  bench::run_paired(state, [] { return floor_once(FloorOp::SpawnTrue); },
-                    [&] { return modhost_true_once(o); });
+  bench::run_paired3(state, [] { return floor_once(FloorOp::SpawnTrue); },
+                     [] { return inprocess_once(bench::raw::spawn_true); },
+                     [&] { return modhost_true_once(o); });
 }
 
 void W1B_paired(benchmark::State& state) {
@@ -171,8 +178,9 @@ void W2_paired(benchmark::State& state) {
 
 void W4_paired(benchmark::State& state) {
   modhost::SpawnOptions o = bench::sleeper_options();
-  bench::run_paired(state, [] { return floor_once(FloorOp::StopSleeper); },
-                    [&] { return modhost_stop_once(o); });
+  bench::run_paired3(state, [] { return floor_once(FloorOp::StopSleeper); },
+                     [] { return inprocess_once(bench::raw::stop_sleeper); },
+                     [&] { return modhost_stop_once(o); });
 }
 
 // ---- Check: why the floor runs in the server ------------------------------------------------------

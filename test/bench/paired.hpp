@@ -74,4 +74,36 @@ void run_paired(benchmark::State& state, FloorOp floor_op, ModhostOp modhost_op,
   report_ratio(state, floor_name, floors, modhost_name, ours);
 }
 
+// run_paired with a third side: the same raw floor code run in this process (`inprocess_op`), so
+// that one run separates what modhost's code adds (modhost over inprocess, `code_ratio`) from what
+// running in a process where modhost lives adds (inprocess over floor). The three take turns in a
+// rotating order. Counters as run_paired's, plus inprocess_p50_us, inprocess_p99_us, code_ratio.
+template <class FloorOp, class InprocessOp, class ModhostOp>
+void run_paired3(benchmark::State& state, FloorOp floor_op, InprocessOp inprocess_op,
+                 ModhostOp modhost_op) {
+  std::vector<double> floors, inprocess, ours;
+  int turn = 0;
+  for (auto _ : state) {
+    double f = 0, i = 0, m = 0;
+    for (int k = 0; k < 3; ++k) {
+      switch ((turn + k) % 3) {
+        case 0: f = floor_op(); break;
+        case 1: i = inprocess_op(); break;
+        default: m = modhost_op(); break;
+      }
+    }
+    turn = (turn + 1) % 3;
+    if (f < 0 || i < 0 || m < 0) {
+      state.SkipWithError(m < 0 ? "modhost operation failed" : "floor operation failed");
+      break;
+    }
+    floors.push_back(f);
+    inprocess.push_back(i);
+    ours.push_back(m);
+    state.SetIterationTime(m);
+  }
+  report_ratio(state, "inprocess", inprocess, "modhost", ours, "code_ratio");
+  report_ratio(state, "floor", floors, "modhost", ours);
+}
+
 }  // namespace bench
