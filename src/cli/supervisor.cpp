@@ -31,6 +31,9 @@ class StartRun {
 
   int run() {
     out_.set_on_broken([this] { queue_.push({RunEvent::Kind::OutputBroken, {}, {}}); });
+    // First, before any other thread exists: the stopper thread inherits the mask the watcher
+    // sets on this one, and must block the stop signals like every thread (the library's threads
+    // block every signal anyway), or a stop signal handed to it would end the tool at once.
     auto watcher = SignalWatcher::start(
         [this](const SignalEvent& e) { queue_.push({RunEvent::Kind::SignalCaught, e, {}}); });
     if (!watcher) {

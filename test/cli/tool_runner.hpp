@@ -115,6 +115,9 @@ class ToolRun {
     ASSERT_TRUE(r.ok()) << r.error().message();
   }
 
+  /// The tool's process id (0 if it did not start).
+  ProcessId pid() const noexcept { return pid_; }
+
   /// All stdout lines so far.
   std::vector<std::string> stdout_lines() {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -1,14 +1,15 @@
-// POSIX half of src/cli/signals.hpp. The handler only writes two bytes to a self-pipe (the
-// signal number and whether a process sent it); a thread reads them and runs the callback, so
-// the callback may do anything. Handlers are used, never SIG_IGN, because an ignored disposition
-// would be inherited through exec by every process the tool starts, while a caught signal is
-// reset to its default there.
+// POSIX half of src/cli/signals.hpp. There is no signal handler: the watcher blocks the signals it
+// takes in the thread that starts it, before the tool has any other thread, so every thread
+// created later inherits the mask (the library's own threads block every signal anyway). The
+// kernel then keeps a process-directed signal pending until the watcher's thread takes it with
+// sigwaitinfo(), and no thread is ever interrupted by one. (The old design, handlers writing to a
+// self-pipe, let a signal interrupt the watcher's thread in read(): TSan defers a handler until
+// the interrupted call returns, and with SA_RESTART the read never did, so the tool hung.)
 
 #include <errno.h>
-#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
-#include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include <atomic>
 #include <string>
@@ -19,12 +20,24 @@
 namespace modhost::cli {
 namespace {
 
-// The write end of the self-pipe, read by the handler (-1 when no watcher exists). An atomic int
-// is lock-free, hence safe to read in a signal handler.
-std::atomic<int> g_signal_pipe_write{-1};
+// What the watcher takes: the five signals it reports, and SIGPIPE, which it only swallows. With
+// SIGPIPE blocked, a write to a closed pipe fails with EPIPE on every thread instead of ending the
+// tool, and the SIGPIPE it raises stays pending on the writing thread, where it does no harm.
+constexpr int kTaken[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE};
+constexpr std::size_t kTakenCount = sizeof kTaken / sizeof kTaken[0];
 
-constexpr int kCaught[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE};
-constexpr unsigned char kStopByte = 0;  // sent by the destructor; no signal has number 0
+// Sent by the destructor to the watcher's thread to wake it; any signal of kTaken would do.
+constexpr int kWakeSignal = SIGUSR2;
+
+// True while a watcher exists: the mask and dispositions are per process, so one at a time.
+std::atomic<bool> g_running{false};
+
+sigset_t taken_set() noexcept {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : kTaken) sigaddset(&set, sig);
+  return set;
+}
 
 bool to_signal(int number, Signal& out) noexcept {
   switch (number) {
@@ -48,96 +61,120 @@ int to_number(Signal signal) noexcept {
   return SIGTERM;
 }
 
-}  // namespace
-}  // namespace modhost::cli
-
-// Async-signal-safe: an atomic load, one write of two bytes (below PIPE_BUF, so never split), and
-// errno saved and restored so the interrupted code never sees a changed errno. A full pipe (EAGAIN:
-// hundreds of signals unread) drops the report, which is harmless: the pending ones do the job.
-extern "C" void modhost_cli_on_signal(int sig, siginfo_t* info, void*) {
-  if (sig == SIGPIPE) return;  // Swallowed: the failing write reports EPIPE instead.
-  int saved = errno;
-  int fd = modhost::cli::g_signal_pipe_write.load();
-  if (fd >= 0) {
-    bool by_process = info != nullptr && (info->si_code == SI_USER || info->si_code == SI_QUEUE
+// kill(2), sigqueue(3) and tgkill(2) mark what they send; the terminal's Ctrl-C (and a SIGPIPE or
+// SIGHUP raised by the kernel) carry SI_KERNEL instead.
+bool sent_by_process(const siginfo_t& info) noexcept {
+  return info.si_code == SI_USER || info.si_code == SI_QUEUE
 #ifdef SI_TKILL
-                                          || info->si_code == SI_TKILL
+         || info.si_code == SI_TKILL
 #endif
-                                          );
-    unsigned char msg[2] = {static_cast<unsigned char>(sig), static_cast<unsigned char>(by_process)};
-    ssize_t n = ::write(fd, msg, sizeof msg);
-    (void)n;
-  }
-  errno = saved;
+      ;
 }
-
-namespace modhost::cli {
-namespace {
 
 class PosixSignalWatcher final : public SignalWatcher {
  public:
-  PosixSignalWatcher(int read_fd, int write_fd, std::function<void(const SignalEvent&)> callback)
-      : read_fd_(read_fd), write_fd_(write_fd), callback_(std::move(callback)) {}
+  explicit PosixSignalWatcher(std::function<void(const SignalEvent&)> callback)
+      : callback_(std::move(callback)) {}
 
+  // Undoes start() in reverse order, whatever part of it succeeded.
   ~PosixSignalWatcher() override {
-    for (std::size_t i = 0; i < sizeof kCaught / sizeof kCaught[0]; ++i) {
-      if (installed_[i]) ::sigaction(kCaught[i], &previous_[i], nullptr);
-    }
-    g_signal_pipe_write.store(-1);
     if (thread_.joinable()) {
-      unsigned char msg[2] = {kStopByte, 0};
-      ssize_t n;
-      do {
-        n = ::write(write_fd_, msg, sizeof msg);
-      } while (n < 0 && errno == EINTR);
+      // The thread sees the flag after its next wake-up: this signal, sent to it alone so that no
+      // other thread can take it, or one that came first. A signal left pending on the thread
+      // because it ended before taking this one goes away with the thread.
+      stopping_.store(true);
+      ::pthread_kill(thread_.native_handle(), kWakeSignal);
       thread_.join();
     }
-    ::close(read_fd_);
-    ::close(write_fd_);
+    // Still blocked here: a signal pending now is discarded if its disposition goes back to
+    // SIG_IGN, rather than acted upon.
+    for (std::size_t i = 0; i < kTakenCount; ++i) {
+      if (action_changed_[i]) ::sigaction(kTaken[i], &previous_action_[i], nullptr);
+    }
+    if (mask_changed_) {
+      // A write to a closed pipe on this thread left a SIGPIPE pending that, unblocked, would end
+      // the tool: take it first. Signals do not queue, so at most one is pending per thread, and
+      // one per process.
+      sigset_t pipe_only;
+      sigemptyset(&pipe_only);
+      sigaddset(&pipe_only, SIGPIPE);
+      const struct timespec now = {0, 0};
+      for (;;) {
+        int taken = ::sigtimedwait(&pipe_only, nullptr, &now);
+        if (taken == SIGPIPE || (taken < 0 && errno == EINTR)) continue;
+        break;  // EAGAIN: none left.
+      }
+      // The other signals that arrived after the watcher stopped are delivered now, with the
+      // dispositions the tool started with, as if no watcher had ever existed.
+      ::pthread_sigmask(SIG_SETMASK, &previous_mask_, nullptr);
+    }
+    g_running.store(false);
   }
 
-  Result<void> install() {
-    g_signal_pipe_write.store(write_fd_);
-    thread_ = std::thread([this] { loop(); });
-    for (std::size_t i = 0; i < sizeof kCaught / sizeof kCaught[0]; ++i) {
-      struct sigaction sa {};
-      sa.sa_sigaction = &modhost_cli_on_signal;
-      // SA_RESTART keeps the tool's own blocking calls from failing with EINTR.
-      sa.sa_flags = SA_SIGINFO | SA_RESTART;
-      sigemptyset(&sa.sa_mask);
-      if (::sigaction(kCaught[i], &sa, &previous_[i]) != 0) {
-        return Error::from_os(errno, "sigaction(" + std::string(signal_number_name(kCaught[i])) + ")");
-      }
-      installed_[i] = true;
+  Result<void> start() {
+    sigset_t taken = taken_set();
+    int err = ::pthread_sigmask(SIG_BLOCK, &taken, &previous_mask_);
+    if (err != 0) return Error::from_os(err, "pthread_sigmask");
+    mask_changed_ = true;
+    // An ignored signal (nohup ignores SIGHUP) may be discarded even while it is blocked (POSIX
+    // leaves it open), so the default disposition is set for the watcher's lifetime. It is never
+    // acted upon, the signal being blocked everywhere, and a child gets the default anyway.
+    for (std::size_t i = 0; i < kTakenCount; ++i) {
+      struct sigaction current;
+      if (::sigaction(kTaken[i], nullptr, &current) != 0) return os_error(kTaken[i]);
+      if ((current.sa_flags & SA_SIGINFO) != 0 || current.sa_handler != SIG_IGN) continue;
+      struct sigaction dfl {};
+      dfl.sa_handler = SIG_DFL;
+      sigemptyset(&dfl.sa_mask);
+      if (::sigaction(kTaken[i], &dfl, &previous_action_[i]) != 0) return os_error(kTaken[i]);
+      action_changed_[i] = true;
     }
+    // The thread starts with every signal blocked, not just these: no handler (the library's
+    // SIGCHLD one, say) ever runs on it, so it only ever leaves its wait with a signal it took.
+    sigset_t all, mine;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_SETMASK, &all, &mine);
+    thread_ = std::thread([this] { loop(); });
+    ::pthread_sigmask(SIG_SETMASK, &mine, nullptr);
+#if defined(__linux__)
+    // Named here rather than by the thread itself, so the name is there once start() returns
+    // (tests find the thread by it; ps and gdb show it).
+    ::pthread_setname_np(thread_.native_handle(), "modhost-signals");
+#endif
     return ok_result();
   }
 
  private:
+  static Error os_error(int sig) {
+    return Error::from_os(errno, "sigaction(" + signal_number_name(sig) + ")");
+  }
+
   void loop() {
+    const sigset_t taken = taken_set();
     for (;;) {
-      unsigned char msg[2];
-      std::size_t got = 0;
-      while (got < sizeof msg) {
-        ssize_t n = ::read(read_fd_, msg + got, sizeof msg - got);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;
-        got += static_cast<std::size_t>(n);
+      siginfo_t info;
+      int sig = ::sigwaitinfo(&taken, &info);
+      if (stopping_.load()) return;
+      // EINTR: Linux ends the wait that way after a stop (SIGSTOP, then SIGCONT), handler or not.
+      // No other error is possible with a valid set; one would end the thread rather than spin.
+      if (sig < 0) {
+        if (errno == EINTR) continue;
+        return;
       }
-      if (msg[0] == kStopByte) return;
       SignalEvent event;
-      if (!to_signal(msg[0], event.signal)) continue;
-      event.sent_by_process = msg[1] != 0;
+      if (!to_signal(sig, event.signal)) continue;  // SIGPIPE: swallowed.
+      event.sent_by_process = sent_by_process(info);
       callback_(event);
     }
   }
 
-  int read_fd_;
-  int write_fd_;
   std::function<void(const SignalEvent&)> callback_;
   std::thread thread_;
-  struct sigaction previous_[sizeof kCaught / sizeof kCaught[0]] {};
-  bool installed_[sizeof kCaught / sizeof kCaught[0]] = {};
+  std::atomic<bool> stopping_{false};
+  sigset_t previous_mask_{};
+  bool mask_changed_ = false;
+  struct sigaction previous_action_[kTakenCount] {};
+  bool action_changed_[kTakenCount] = {};
 };
 
 Result<void> send(ProcessId target, int sig) noexcept {
@@ -154,15 +191,13 @@ int signal_exit_code(Signal signal) noexcept { return 128 + to_number(signal); }
 
 Result<std::unique_ptr<SignalWatcher>> SignalWatcher::start(
     std::function<void(const SignalEvent&)> callback) {
-  if (g_signal_pipe_write.load() >= 0) {
+  bool expected = false;
+  if (!g_running.compare_exchange_strong(expected, true)) {
     return Error(errc::invalid_argument, "a signal watcher is already running");
   }
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return Error::from_os(errno, "pipe2");
-  // Only the handler's end is non-blocking: a handler must never block, the reader should.
-  ::fcntl(fds[1], F_SETFL, ::fcntl(fds[1], F_GETFL) | O_NONBLOCK);
-  auto watcher = std::make_unique<PosixSignalWatcher>(fds[0], fds[1], std::move(callback));
-  Result<void> r = watcher->install();
+  // From here on the destructor resets g_running, on failure too.
+  auto watcher = std::make_unique<PosixSignalWatcher>(std::move(callback));
+  Result<void> r = watcher->start();
   if (!r) return r.error();
   return std::unique_ptr<SignalWatcher>(std::move(watcher));
 }
