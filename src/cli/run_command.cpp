@@ -33,21 +33,21 @@ int run_command(const Options& options) {
   so.new_process_group = false;
 
   // The watcher starts before the spawn so that no signal is lost: one that arrives before the
-  // pid is known (the command may already be running and visible) is held and sent right after.
+  // child exists (the command may already be running and visible) is held and sent right after.
+  // Signals go through the ChildProcess, which refuses once the child is reaped, so one that comes
+  // as the command ends can never reach a process that took over its id.
   std::mutex mutex;
-  ProcessId pid = 0;
-  bool ended = false;
+  ChildProcess* target = nullptr;  // guarded by mutex; set while `child` lives
   std::vector<Signal> held;
   auto watcher = SignalWatcher::start([&](const SignalEvent& e) {
     // A signal from the terminal (Ctrl-C) went to the whole foreground group, the command
     // included: forwarding it would deliver it twice.
     if (!e.sent_by_process) return;
     std::lock_guard<std::mutex> lock(mutex);
-    if (ended) return;
-    if (pid == 0) {
+    if (target == nullptr) {
       held.push_back(e.signal);
     } else {
-      (void)signal_process(pid, e.signal);
+      (void)target->send_signal(signal_number(e.signal));
     }
   });
   if (!watcher) {
@@ -61,14 +61,14 @@ int run_command(const Options& options) {
   }
   {
     std::lock_guard<std::mutex> lock(mutex);
-    pid = child->pid();
-    for (Signal sig : held) (void)signal_process(pid, sig);
+    target = &*child;
+    for (Signal sig : held) (void)target->send_signal(signal_number(sig));
   }
   Result<ExitStatus> status = child->wait();
   {
-    // Not forwarded any more: once reaped, the id may belong to another process.
+    // The watcher outlives `child`: it must not reach it any more.
     std::lock_guard<std::mutex> lock(mutex);
-    ended = true;
+    target = nullptr;
   }
   if (!status) {
     write_stderr("modhost: error: " + status.error().message() + "\n");

@@ -74,12 +74,10 @@ class SignalWatcher {
   static Result<std::unique_ptr<SignalWatcher>> start(std::function<void(const SignalEvent&)> callback);
 };
 
-/// Sends `signal` to the process group led by `pid` (POSIX `kill(-pid, sig)`; Windows: Interrupt
-/// and Terminate become CTRL_BREAK to the group, the others are `errc::unsupported`). The caller
-/// must know the group still exists (its leader not yet reaped), or the id might have been reused.
-Result<void> signal_group(ProcessId pid, Signal signal) noexcept;
-
-/// Sends `signal` to the single process `pid` (same caveats as `signal_group`).
-Result<void> signal_process(ProcessId pid, Signal signal) noexcept;
+/// The number of `signal` as the library's `ChildProcess::send_signal` and
+/// `LocalProcessBackend::signal_instance` take it: the platform's (POSIX), or the POSIX number
+/// (Windows, where the library turns SIGINT and SIGTERM into CTRL_BREAK and refuses the rest).
+/// Processes are signalled through those calls only, by handle, never by a pid from a snapshot.
+int signal_number(Signal signal) noexcept;
 
 }  // namespace modhost::cli

@@ -119,9 +119,12 @@ class StartRun {
 
   void on_signal(Signal sig) {
     if (sig == Signal::User1 || sig == Signal::User2) {
+      // By handle: the backend refuses an instance that has been reaped meanwhile, so no pid
+      // from the snapshot can reach another process.
       int sent = 0;
       for (const InstanceStatus& s : backend_->statuses()) {
-        if (s.state == InstanceState::Running && s.handle.pid && signal_group(*s.handle.pid, sig)) {
+        if (s.state == InstanceState::Running &&
+            backend_->signal_instance(s.handle, signal_number(sig)).ok()) {
           ++sent;
         }
       }

@@ -61,7 +61,10 @@ class ToolRun {
     cfg.env = std::move(env);
     Result<InstanceHandle> h = backend_->spawn_instance(cfg);
     EXPECT_TRUE(h.ok()) << (h.ok() ? "" : h.error().message());
-    if (h.ok()) pid_ = h->pid.value_or(0);
+    if (h.ok()) {
+      pid_ = h->pid.value_or(0);
+      handle_ = *h;
+    }
   }
 
   /// Waits for a stdout line containing `needle`; returns the line (nullopt after kPatience).
@@ -108,10 +111,11 @@ class ToolRun {
     return st;
   }
 
-  /// Sends `signal` to the tool itself (it leads its own process group; its children lead theirs).
+  /// Sends `signal` to the tool itself, by handle (it leads its own process group; its children
+  /// lead theirs).
   void send(Signal signal) {
-    ASSERT_GT(pid_, 0);
-    Result<void> r = signal_process(pid_, signal);
+    ASSERT_TRUE(handle_.has_value());
+    Result<void> r = backend_->signal_instance(*handle_, signal_number(signal));
     ASSERT_TRUE(r.ok()) << r.error().message();
   }
 
@@ -161,6 +165,7 @@ class ToolRun {
   std::vector<std::string> err_;
   std::optional<ExitStatus> status_;
   ProcessId pid_ = 0;
+  std::optional<InstanceHandle> handle_;
   std::unique_ptr<LocalProcessBackend> backend_;
 };
 

@@ -177,14 +177,6 @@ class PosixSignalWatcher final : public SignalWatcher {
   bool action_changed_[kTakenCount] = {};
 };
 
-Result<void> send(ProcessId target, int sig) noexcept {
-  if (::kill(static_cast<pid_t>(target), sig) != 0) {
-    return Error::from_os(errno, "kill(" + std::to_string(target) + ", " +
-                                     signal_number_name(sig) + ")");
-  }
-  return ok_result();
-}
-
 }  // namespace
 
 int signal_exit_code(Signal signal) noexcept { return 128 + to_number(signal); }
@@ -202,14 +194,6 @@ Result<std::unique_ptr<SignalWatcher>> SignalWatcher::start(
   return std::unique_ptr<SignalWatcher>(std::move(watcher));
 }
 
-Result<void> signal_group(ProcessId pid, Signal signal) noexcept {
-  if (pid <= 0) return Error(errc::invalid_argument, "no process id");
-  return send(-pid, to_number(signal));
-}
-
-Result<void> signal_process(ProcessId pid, Signal signal) noexcept {
-  if (pid <= 0) return Error(errc::invalid_argument, "no process id");
-  return send(pid, to_number(signal));
-}
+int signal_number(Signal signal) noexcept { return to_number(signal); }
 
 }  // namespace modhost::cli

@@ -1,7 +1,7 @@
 // Win32 half of src/cli/signals.hpp. Windows has no signals: the console delivers Ctrl-C,
 // Ctrl-Break and close events to a handler that the system runs on a thread of its own. The
-// handler queues the event; the watcher's thread runs the callback, as on POSIX. Only Ctrl-Break
-// can be sent to another process group (GenerateConsoleCtrlEvent), and only within one console.
+// handler queues the event; the watcher's thread runs the callback, as on POSIX. Sending goes
+// through the library (ChildProcess::send_signal), which turns SIGINT and SIGTERM into Ctrl-Break.
 // Like the rest of the tool, this file uses the library's public API only (Error::from_os, not
 // the platform layer's internals), so the tool links against a shared build of the library too.
 
@@ -23,7 +23,7 @@ namespace modhost::cli {
 namespace {
 
 // The POSIX numbers, so exit codes (128 + n) and names read the same on every platform.
-constexpr int kSigHup = 1, kSigInt = 2, kSigKill = 9, kSigUsr1 = 10, kSigUsr2 = 12, kSigTerm = 15;
+constexpr int kSigHup = 1, kSigInt = 2, kSigUsr1 = 10, kSigUsr2 = 12, kSigTerm = 15;
 
 int to_number(Signal signal) noexcept {
   switch (signal) {
@@ -103,11 +103,6 @@ class Win32SignalWatcher final : public SignalWatcher {
   bool stop_ = false;              // guarded by g_mutex
 };
 
-Error no_signals(ProcessId pid, Signal signal) {
-  return Error(errc::unsupported, std::string("cannot send ") + std::string(signal_name(signal)) +
-                                      " to process " + std::to_string(pid) +
-                                      ": Windows has no such signal");
-}
 
 }  // namespace
 
@@ -128,22 +123,6 @@ Result<std::unique_ptr<SignalWatcher>> SignalWatcher::start(
   return std::unique_ptr<SignalWatcher>(std::move(watcher));
 }
 
-Result<void> signal_group(ProcessId pid, Signal signal) noexcept {
-  if (pid <= 0) return Error(errc::invalid_argument, "no process id");
-  if (signal != Signal::Interrupt && signal != Signal::Terminate) return no_signals(pid, signal);
-  // Ctrl-C cannot be sent to a group other than the caller's own; Ctrl-Break can, within a
-  // shared console (Wine 8 does not implement it at all).
-  if (!GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, static_cast<DWORD>(pid))) {
-    return Error(errc::unsupported,
-                 "cannot send CTRL_BREAK to process group " + std::to_string(pid) + ": " +
-                     std::system_category().message(static_cast<int>(GetLastError())));
-  }
-  return ok_result();
-}
-
-Result<void> signal_process(ProcessId pid, Signal signal) noexcept {
-  // Console events address process groups only; the tool's children each lead their own.
-  return signal_group(pid, signal);
-}
+int signal_number(Signal signal) noexcept { return to_number(signal); }
 
 }  // namespace modhost::cli
