@@ -100,8 +100,12 @@ class Thread {
 
 // Testing only: makes the next `count` calls of Thread::start fail as if the OS had refused
 // (EAGAIN on POSIX, ERROR_NOT_ENOUGH_MEMORY on Windows), so a test reaches every place that
-// starts a thread. Thread-safe.
+// starts a thread. Thread-safe. (src/thread.cpp)
 void fail_thread_starts_for_testing(int count) noexcept;
+
+// For the platforms' Thread::start: true, consuming one, while failures injected with
+// fail_thread_starts_for_testing are left. Thread-safe.
+bool take_injected_thread_failure() noexcept;
 
 // ---- Processes ----------------------------------------------------------------------------------
 //

@@ -10,7 +10,6 @@
 // After windows.h: _beginthreadex's declaration does not need it, but the handle it returns is one.
 #include <process.h>
 
-#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -29,19 +28,6 @@ struct Thread::Native {
 
 namespace {
 
-std::atomic<int> g_failures_to_inject{0};
-
-// Consumes one injected failure, if any are left.
-bool inject_failure() noexcept {
-  int left = g_failures_to_inject.load(std::memory_order_relaxed);
-  while (left > 0) {
-    if (g_failures_to_inject.compare_exchange_weak(left, left - 1, std::memory_order_relaxed)) {
-      return true;
-    }
-  }
-  return false;
-}
-
 unsigned __stdcall thread_trampoline(void* arg) {
   std::unique_ptr<std::function<void()>> body(static_cast<std::function<void()>*>(arg));
   (*body)();
@@ -50,33 +36,13 @@ unsigned __stdcall thread_trampoline(void* arg) {
 
 }  // namespace
 
-void fail_thread_starts_for_testing(int count) noexcept {
-  g_failures_to_inject.store(count < 0 ? 0 : count, std::memory_order_relaxed);
-}
-
 void Thread::NativeDeleter::operator()(Native* native) const noexcept { delete native; }
-
-Thread::Thread() noexcept = default;
-
-Thread::~Thread() {
-  if (joinable()) join();
-}
-
-Thread::Thread(Thread&& other) noexcept : native_(std::move(other.native_)) {}
-
-Thread& Thread::operator=(Thread&& other) noexcept {
-  if (this != &other) {
-    if (joinable()) join();
-    native_ = std::move(other.native_);
-  }
-  return *this;
-}
 
 Result<Thread> Thread::start(std::function<void()> body, std::string_view what) {
   auto* payload = new std::function<void()>(std::move(body));
   std::uintptr_t handle = 0;
   unsigned long err = 0;
-  if (inject_failure()) {
+  if (take_injected_thread_failure()) {
     err = ERROR_NOT_ENOUGH_MEMORY;
   } else {
     _doserrno = 0;
@@ -96,8 +62,6 @@ Result<Thread> Thread::start(std::function<void()> body, std::string_view what) 
   thread.native_.reset(new Native{reinterpret_cast<HANDLE>(handle)});
   return thread;
 }
-
-bool Thread::joinable() const noexcept { return native_ != nullptr; }
 
 void Thread::join() noexcept {
   if (!native_) return;

@@ -82,12 +82,7 @@ TEST(LocalBackendHostile, no_descriptor_left_is_an_error_from_create) {
 // reader is gone: the host lives on, SIGPIPE at its default disposition notwithstanding.
 TEST(LocalBackendHostile, default_sink_on_a_broken_stderr_does_not_kill_the_host) {
   MODHOST_IN_FRESH_PROCESS([] {
-    ::signal(SIGPIPE, SIG_DFL);
-    int p[2];
-    if (::pipe(p) != 0) return 1;
-    ::close(p[0]);
-    if (::dup2(p[1], 2) != 2) return 2;
-    ::close(p[1]);
+    if (!make_stderr_a_broken_pipe()) return 1;
     ExitCounter counter;
     LocalBackendOptions o;  // the default sink
     o.on_exit = [&](const InstanceStatus&) { counter.add(); };

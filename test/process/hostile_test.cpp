@@ -164,12 +164,7 @@ TEST(Hostile, ClosedStdioIsNeverReusedForLibraryFds) {
 // kill the host with SIGPIPE (at its default disposition), on any thread.
 TEST(Hostile, DefaultSinkNeverRaisesSigpipe) {
   MODHOST_IN_FRESH_PROCESS([] {
-    ::signal(SIGPIPE, SIG_DFL);
-    int p[2];
-    if (::pipe(p) != 0) return 1;
-    ::close(p[0]);
-    if (::dup2(p[1], 2) != 2) return 2;
-    ::close(p[1]);
+    if (!make_stderr_a_broken_pipe()) return 1;
     LogRecord r;
     r.line = "a record nobody will read";
     stderr_sink()(r);
