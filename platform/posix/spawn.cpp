@@ -20,6 +20,7 @@
 #include "pidfd.hpp"
 #include "posix_process.hpp"
 #include "spawn_support.hpp"
+#include "syscall_probe.hpp"
 
 extern char** environ;
 
@@ -224,8 +225,14 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
     }
   }
 
-  bool use_fork = g_force_fork.load(std::memory_order_relaxed) || needs_fork_path(plan);
+  // posix_spawn is the fast path; the fork path serves what it cannot express, and a kernel or
+  // sandbox under which glibc's posix_spawn cannot work (see syscall_probe.hpp).
+  bool use_fork = g_force_fork.load(std::memory_order_relaxed) || needs_fork_path(plan) ||
+                  posix_spawn_unusable_here();
   SpawnOutcome outcome = use_fork ? spawn_with_fork(plan) : spawn_with_posix_spawn(plan);
+  // glibc's posix_spawn creates its child with clone3 and falls back to clone only on ENOSYS: a
+  // sandbox that refuses clone3 with EPERM makes it fail, where fork() (plain clone) works.
+  if (!use_fork && outcome.error == EPERM && clone3_refused()) outcome = spawn_with_fork(plan);
   if (outcome.error != 0) {
     std::string note;
     if (outcome.error == EACCES && outcome.stage == nullptr) {

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,17 +46,38 @@ enum Stage { kExec, kPrctl, kSetpgid, kDup2, kChdir, kCloseFds };
   ::_exit(127);
 }
 
+// The RLIMIT_NOFILE soft limit: no fd at or above it can be opened, so the last-resort close loop
+// stops there. An unlimited or unreadable limit falls back to 1 << 20, Linux's default ceiling
+// (fs.nr_open), which bounds the loop to a fraction of a second.
+unsigned open_file_limit() noexcept {
+  constexpr unsigned kCeiling = 1u << 20;
+  struct rlimit rl;
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY) return kCeiling;
+  return rl.rlim_cur < kCeiling ? static_cast<unsigned>(rl.rlim_cur) : kCeiling;
+}
+
+// Closes every fd below `limit` (the RLIMIT_NOFILE soft limit, read by the parent) one by one:
+// the last resort, for a system without close_range(2) and without /proc mounted (a minimal
+// container, early boot). Its cost follows the limit, not the number of open fds.
+void close_fds_below_limit(unsigned first, unsigned last, unsigned limit) noexcept {
+  for (unsigned fd = first; fd <= last && fd < limit; ++fd) ::close(static_cast<int>(fd));
+}
+
 // Closes every fd in [first, last]. close_range(2) (Linux 5.9) costs nothing per closed slot. The
-// fallback reads /proc/self/fd with the raw getdents64 system call into a stack buffer (no
-// opendir: it allocates), so its cost follows the number of open fds, not RLIMIT_NOFILE.
-bool close_fds(unsigned first, unsigned last) noexcept {
+// first fallback reads /proc/self/fd with the raw getdents64 system call into a stack buffer (no
+// opendir: it allocates), so its cost follows the number of open fds, not RLIMIT_NOFILE; without
+// /proc, the loop up to `limit`.
+bool close_fds(unsigned first, unsigned last, unsigned limit) noexcept {
   if (first > last) return true;
 #if defined(__linux__) && defined(SYS_close_range)
   if (::syscall(SYS_close_range, first, last, 0) == 0) return true;
 #endif
 #if defined(__linux__) && defined(SYS_getdents64)
   int dir = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) return false;
+  if (dir < 0) {
+    close_fds_below_limit(first, last, limit);
+    return true;
+  }
   alignas(8) char buf[2048];
   bool closed_any = true;
   // Closing while reading a directory may skip entries, so read it again until a pass closes none.
@@ -84,8 +106,8 @@ bool close_fds(unsigned first, unsigned last) noexcept {
   ::close(dir);
   return true;
 #else
-  // Other systems: closefrom() where it exists would be the tool; until then this bounded loop.
-  for (unsigned fd = first; fd <= last && fd < 65536; ++fd) ::close(static_cast<int>(fd));
+  // Other systems: closefrom() where it exists would be the tool; until then the bounded loop.
+  close_fds_below_limit(first, last, limit);
   return true;
 #endif
 }
@@ -119,8 +141,8 @@ void reset_signal_dispositions() noexcept {
 #endif
 }
 
-[[noreturn]] void child_main(const SpawnPlan& plan, int report_fd, int null_fd,
-                             pid_t parent) noexcept {
+[[noreturn]] void child_main(const SpawnPlan& plan, int report_fd, int null_fd, pid_t parent,
+                             unsigned fd_limit) noexcept {
   // Every signal is still blocked (the parent blocked them before fork), so no handler of the
   // host, copied into this process, can run here. Reset the dispositions first, then unblock.
   reset_signal_dispositions();
@@ -146,7 +168,9 @@ void reset_signal_dispositions() noexcept {
   }
   // Keep only 0, 1, 2 and the report pipe (close-on-exec, so exec closes it).
   unsigned report = static_cast<unsigned>(report_fd);
-  if (!close_fds(3, report - 1) || !close_fds(report + 1, ~0U)) fail(report_fd, kCloseFds, errno);
+  if (!close_fds(3, report - 1, fd_limit) || !close_fds(report + 1, ~0U, fd_limit)) {
+    fail(report_fd, kCloseFds, errno);
+  }
   sigset_t empty;
   sigemptyset(&empty);
   ::sigprocmask(SIG_SETMASK, &empty, nullptr);
@@ -180,11 +204,12 @@ SpawnOutcome spawn_with_fork(const SpawnPlan& plan) noexcept {
   }
 
   pid_t parent = ::getpid();
+  const unsigned fd_limit = open_file_limit();
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   pid_t pid = ::fork();
-  if (pid == 0) child_main(plan, report[1], null_fd, parent);
+  if (pid == 0) child_main(plan, report[1], null_fd, parent, fd_limit);
   int fork_error = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   ::close(report[1]);

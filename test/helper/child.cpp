@@ -38,6 +38,7 @@
 #include <vector>
 #else
 #include <dirent.h>
+#include <fcntl.h>
 #include <time.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -177,7 +178,17 @@ int mode_fds() {
   out = "0 1 2";
 #else
   DIR* d = ::opendir("/proc/self/fd");
-  if (d == nullptr) return 5;
+  if (d == nullptr) {
+    // No /proc (the sandbox tests hide it): ask each possible fd instead.
+    long limit = ::sysconf(_SC_OPEN_MAX);
+    for (long fd = 0; fd < limit && fd < (1L << 20); ++fd) {
+      if (::fcntl(static_cast<int>(fd), F_GETFD) < 0) continue;
+      if (!out.empty()) out += ' ';
+      out += std::to_string(fd);
+    }
+    write_str(1, out + "\n");
+    return 0;
+  }
   int self = ::dirfd(d);
   while (struct dirent* e = ::readdir(d)) {
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
@@ -221,6 +232,12 @@ std::string utf8(const wchar_t* w, int len = -1) {
 #endif
 
 }  // namespace
+
+#if defined(__SANITIZE_ADDRESS__) && !defined(_WIN32)
+// LeakSanitizer needs /proc at exit and fails the process without it; the sandbox tests hide
+// /proc from this helper on purpose, so leak checking is off exactly then.
+extern "C" int __lsan_is_turned_off() { return ::access("/proc/self/task", F_OK) == 0 ? 0 : 1; }
+#endif
 
 int main(int argc, char** argv) {
 #if defined(_WIN32)
