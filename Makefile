@@ -8,8 +8,13 @@
 #   make run             run the modhost Procfile runner on examples/Procfile
 #   make clean
 #
-# Knobs: PLATFORM=posix|win32, BUILD=dir, CXX=..., OPT=..., SANITIZE=address,undefined|thread,
-#        EXTRA_CXXFLAGS=..., WERROR= (empty to allow warnings), GTEST_FILTER=...
+# Knobs: PLATFORM=posix|win32, BUILD=dir, CXX=..., AR=..., OPT=..., SANITIZE=address,undefined|thread,
+#        EXTRA_CXXFLAGS=..., WERROR= (empty to allow warnings), GTEST_FILTER=...,
+#        CROSS=aarch64-linux-gnu- (a toolchain prefix: CXX=$(CROSS)g++, AR=$(CROSS)ar),
+#        MINSIZE=1 (-Os, function/data sections, --gc-sections: the smallest static builds).
+# A cross build (the compiler's target machine is not this one) builds GoogleTest from source
+# with the cross compiler and never asks the host's pkg-config; scripts/qemu-test.sh runs its
+# tests under qemu-user.
 
 PLATFORM ?= posix
 BUILD    ?= build
@@ -18,6 +23,18 @@ SANITIZE ?=
 WERROR   ?= -Werror
 EXTRA_CXXFLAGS ?=
 EXTRA_LDFLAGS  ?=
+
+CROSS ?=
+ifneq ($(CROSS),)
+  CXX := $(CROSS)g++
+  AR  := $(CROSS)ar
+endif
+MINSIZE ?=
+ifneq ($(MINSIZE),)
+  OPT := -Os
+  EXTRA_CXXFLAGS += -ffunction-sections -fdata-sections
+  EXTRA_LDFLAGS  += -Wl,--gc-sections
+endif
 
 ifeq ($(PLATFORM),win32)
   CXX      := x86_64-w64-mingw32-g++-posix
@@ -35,6 +52,13 @@ endif
 
 read_list = $(strip $(shell cat $(1) 2>/dev/null))
 
+# The compiler's target machine against this machine: they differ in a cross build.
+TARGET_MACHINE := $(shell $(CXX) -dumpmachine 2>/dev/null)
+CROSS_BUILD    := $(if $(filter $(shell uname -m)-%,$(TARGET_MACHINE)),,yes)
+# 32-bit glibc targets get a 64-bit time_t (and off_t, which it requires), so that timestamps
+# survive 2038; on 64-bit targets both macros change nothing.
+TIME64_FLAGS   := $(if $(filter posix,$(PLATFORM)),-D_TIME_BITS=64 -D_FILE_OFFSET_BITS=64)
+
 LIB_SRCS   := $(call read_list,src/sources.txt) $(call read_list,platform/$(PLATFORM)/sources.txt)
 CLI_SRCS   := $(call read_list,src/cli/sources.txt) $(call read_list,platform/$(PLATFORM)/cli/sources.txt)
 TEST_SUITES := core process backend cli
@@ -43,7 +67,7 @@ BENCH_SRCS := $(call read_list,test/bench/sources.txt)
 SAN_FLAGS := $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all)
 WARNINGS  := -Wall -Wextra -Wpedantic $(WERROR)
 MH_CPPFLAGS := -Iinclude -Isrc
-MH_CXXFLAGS := -std=c++17 $(OPT) $(WARNINGS) -pthread $(SAN_FLAGS) $(EXTRA_CXXFLAGS)
+MH_CXXFLAGS := -std=c++17 $(OPT) $(WARNINGS) -pthread $(SAN_FLAGS) $(TIME64_FLAGS) $(EXTRA_CXXFLAGS)
 # Hidden visibility matches the Meson build: only what the headers export is the library's API.
 LIB_CXXFLAGS := $(MH_CXXFLAGS) -fvisibility=hidden
 MH_LDFLAGS  := -pthread $(SAN_FLAGS) $(STATIC) $(EXTRA_LDFLAGS)
@@ -58,7 +82,7 @@ LINE_WRITER := $(BUILD)/line_writer$(EXE)
 # ---- GoogleTest: pkg-config first; built from Debian's sources when that fails, when cross
 # compiling, or under TSan (an uninstrumented gtest gives TSan false reports).
 GTEST_DIR ?= /usr/src/googletest/googletest
-ifeq ($(PLATFORM)$(findstring thread,$(SANITIZE)),posix)
+ifeq ($(PLATFORM)$(findstring thread,$(SANITIZE))$(CROSS_BUILD),posix)
   GTEST_PKG := $(shell pkg-config --exists gtest_main 2>/dev/null && echo yes)
 endif
 ifeq ($(GTEST_PKG),yes)
@@ -119,9 +143,9 @@ $(LINE_WRITER): $(BUILD)/hobj/test/bench/line_writer.o
 
 $(BUILD)/gtest/libgtest_main.a:
 	@mkdir -p $(@D)
-	$(CXX) -std=c++17 $(OPT) -pthread $(SAN_FLAGS) -isystem $(GTEST_DIR)/include -I$(GTEST_DIR) \
+	$(CXX) -std=c++17 $(OPT) -pthread $(SAN_FLAGS) $(TIME64_FLAGS) -isystem $(GTEST_DIR)/include -I$(GTEST_DIR) \
 	  -c $(GTEST_DIR)/src/gtest-all.cc -o $(BUILD)/gtest/gtest-all.o
-	$(CXX) -std=c++17 $(OPT) -pthread $(SAN_FLAGS) -isystem $(GTEST_DIR)/include -I$(GTEST_DIR) \
+	$(CXX) -std=c++17 $(OPT) -pthread $(SAN_FLAGS) $(TIME64_FLAGS) -isystem $(GTEST_DIR)/include -I$(GTEST_DIR) \
 	  -c $(GTEST_DIR)/src/gtest_main.cc -o $(BUILD)/gtest/gtest_main.o
 	$(AR) rcs $@ $(BUILD)/gtest/gtest-all.o $(BUILD)/gtest/gtest_main.o
 

@@ -228,7 +228,7 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   // posix_spawn is the fast path; the fork path serves what it cannot express, and a kernel or
   // sandbox under which glibc's posix_spawn cannot work (see syscall_probe.hpp).
   bool use_fork = g_force_fork.load(std::memory_order_relaxed) || needs_fork_path(plan) ||
-                  posix_spawn_unusable_here();
+                  posix_spawn_unusable_here() || !posix_spawn_reports_exec_errors();
   SpawnOutcome outcome = use_fork ? spawn_with_fork(plan) : spawn_with_posix_spawn(plan);
   // glibc's posix_spawn creates its child with clone3 and falls back to clone only on ENOSYS: a
   // sandbox that refuses clone3 with EPERM makes it fail, where fork() (plain clone) works.

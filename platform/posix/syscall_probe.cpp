@@ -6,8 +6,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <atomic>
 
 namespace modhost::detail {
 
@@ -36,6 +40,27 @@ bool proc_fd_listable() noexcept {
   int fd = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return false;
   ::close(fd);
+  return true;
+}
+
+bool posix_spawn_reports_exec_errors() noexcept {
+  static std::atomic<int> known{-1};  // -1: not probed yet; 0: it does not report; 1: it does.
+  int k = known.load(std::memory_order_acquire);
+  if (k >= 0) return k == 1;
+  static const char kNoSuchProgram[] = "/nonexistent-modhost-exec-probe/program";
+  char* argv[] = {const_cast<char*>(kNoSuchProgram), nullptr};
+  char* envp[] = {nullptr};
+  pid_t pid = -1;
+  int err = ::posix_spawn(&pid, kNoSuchProgram, nullptr, nullptr, argv, envp);
+  if (err == 0) {
+    // The child exists and exits 127 at once; it is ours to reap (by pid only, never -1).
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    known.store(0, std::memory_order_release);
+    return false;
+  }
+  if (err != EAGAIN && err != ENOMEM) known.store(1, std::memory_order_release);
   return true;
 }
 

@@ -22,4 +22,12 @@ bool proc_fd_listable() noexcept;
 // the program's). The fork path has a last-resort loop for that.
 bool posix_spawn_unusable_here() noexcept;
 
+// True when posix_spawn() reports an exec failure as its own error, as glibc does by running the
+// child with CLONE_VFORK and shared memory. An emulator that runs the vfork-style child as a
+// plain fork (qemu-user) returns success and lets the child exit 127 instead; then the fork
+// path, which reports exec failures over a pipe, is used. Probed once, on first use, by spawning
+// a program that cannot exist (a probe that cannot start, e.g. EAGAIN, answers true and is tried
+// again next time); thread-safe.
+bool posix_spawn_reports_exec_errors() noexcept;
+
 }  // namespace modhost::detail

@@ -19,6 +19,22 @@ inline int setenv(const char* key, const char* value, int) { return _putenv_s(ke
 inline int unsetenv(const char* key) { return _putenv_s(key, ""); }
 #endif
 
+#if defined(__linux__)
+#include <string.h>
+#include <sys/prctl.h>
+
+// Makes this process a child subreaper (orphaned grandchildren are reparented to it, so a test can
+// wait for them instead of polling), or skips the test saying why: an emulator (qemu-user)
+// answers EINVAL.
+#define MODHOST_BECOME_SUBREAPER_OR_SKIP()                                                   \
+  do {                                                                                        \
+    if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {                                            \
+      GTEST_SKIP() << "PR_SET_CHILD_SUBREAPER is refused here (" << ::strerror(errno)         \
+                   << "; an emulator such as qemu-user does not implement it)";               \
+    }                                                                                         \
+  } while (0)
+#endif
+
 #if !defined(_WIN32)
 #include <dirent.h>
 #include <errno.h>

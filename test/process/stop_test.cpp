@@ -87,7 +87,7 @@ TEST_P(Stop, AlreadyExited) {
 // This process becomes a subreaper for the test, so the orphaned grandchild is reparented here and
 // can be waited for (and seen dead by SIGKILL) deterministically instead of polled.
 TEST_P(Stop, NoGrandchildSurvivesStop) {
-  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  MODHOST_BECOME_SUBREAPER_OR_SKIP();
   for (auto grace : {2s, 0s}) {
     auto c = ChildProcess::spawn(child({"grandchild"}));
     ASSERT_TRUE(c);
@@ -109,7 +109,7 @@ TEST_P(Stop, NoGrandchildSurvivesStop) {
 
 #ifndef _WIN32  // prctl subreaper and waitpid; Windows: Win32Stop.DestructorEndsTheWholeTree.
 TEST_P(Stop, DestructorKillsTheGroup) {
-  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+  MODHOST_BECOME_SUBREAPER_OR_SKIP();
   pid_t grandchild = 0;
   {
     auto c = ChildProcess::spawn(child({"grandchild"}));
