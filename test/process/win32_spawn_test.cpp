@@ -143,8 +143,8 @@ TEST(Win32Spawn, NotAnExecutableIsAnError) {
 // kRounds rounds grows far past the drift, while without a leak the lowest reading of the last
 // rounds stays within a few handles of the first round's.
 TEST(Win32Spawn, FailuresLeakNoHandle) {
-  constexpr int kRounds = 6;
-  constexpr int kFailuresPerRound = 20;
+  constexpr int kRounds = 5;
+  constexpr int kFailuresPerRound = 10;
   constexpr DWORD kDrift = 6;
   auto round = [] {
     for (int i = 0; i < kFailuresPerRound / 2; ++i) {
