@@ -114,6 +114,19 @@ TEST(Win32Spawn, ErrorsNameTheProgramOnce) {
   EXPECT_EQ(once(refused, b.program), "ok");
 }
 
+// A program name that is not valid UTF-8 cannot reach the OS (errc::invalid_argument), and the
+// message names it with the bad byte escaped, so the message itself is valid UTF-8.
+TEST(Win32Spawn, InvalidUtf8ProgramIsNamedEscaped) {
+  SpawnOptions o = child({});
+  o.program = "C:\\no\\such\\prog\xff.exe";
+  auto c = ChildProcess::spawn(o);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().code(), make_error_code(errc::invalid_argument));
+  const std::string& m = c.error().message();
+  EXPECT_EQ(m.rfind("failed to spawn process: C:\\no\\such\\prog\\xff.exe: ", 0), 0u) << m;
+  EXPECT_EQ(m.find('\xff'), std::string::npos) << "a raw 0xff byte in the message";
+}
+
 TEST(Win32Spawn, NotAnExecutableIsAnError) {
   wchar_t dir[MAX_PATH];
   ASSERT_GT(GetTempPathW(MAX_PATH, dir), 0u);
