@@ -141,6 +141,10 @@ Result<StopResult> ChildProcess::stop(std::chrono::nanoseconds grace,
   if (before->has_value()) {
     result.status = **before;
     result.already_exited = true;
+    // What the child left behind goes too, where that is safe: on Windows the job handle is
+    // still ours, so its remaining processes can be terminated; on POSIX the group id may have
+    // been reused since the leader was reaped, and the platform leaves it alone.
+    detail::release_process(*state_);
     return result;
   }
   // Marked before the first signal: if the leader dies of it, the watcher must kill the rest of
@@ -154,6 +158,9 @@ Result<StopResult> ChildProcess::stop(std::chrono::nanoseconds grace,
     if (!waited) return waited.error();
     if (waited->has_value()) {
       result.status = **waited;
+      // The leader is gone; descendants that ignored the request go with it (POSIX killed its
+      // group before reaping it; Windows terminates the job here).
+      detail::release_process(*state_);
       return result;
     }
   }

@@ -189,15 +189,20 @@ class ChildProcess {
 
   /// Graceful stop: `terminate()`, wait up to `grace` (a cancel of `cancel` cuts it short), then
   /// `kill()`, and wait for the exit. When it returns, no process of the child's group (job) is
-  /// left. Blocks for at most about `grace` plus the time the OS takes to deliver SIGKILL.
+  /// left, with one POSIX exception: a child that had already exited by itself before the stop
+  /// was reaped then, and its group id may since have been reused, so what it left in its group
+  /// is not signalled (on Windows the job is still held and is terminated in that case too).
+  /// Blocks for at most about `grace` plus the time the OS takes to deliver SIGKILL.
   Result<StopResult> stop(std::chrono::nanoseconds grace, const CancellationToken* cancel = nullptr);
 
   /// Hands over the parent's end of the child's stdin pipe (write end), if `stdin_mode` was
-  /// `Pipe`; an invalid `Pipe` otherwise or on a second call. Non-blocking, close-on-exec.
+  /// `Pipe`; an invalid `Pipe` otherwise or on a second call. Close-on-exec; non-blocking on
+  /// POSIX, synchronous on Windows (see `Pipe` for the modes; `Pipe::write` blocks on both).
   Pipe take_stdin() noexcept;
-  /// Hands over the read end of the child's stdout pipe (see `take_stdin`).
+  /// Hands over the read end of the child's stdout pipe, as `take_stdin` does. Close-on-exec;
+  /// non-blocking on POSIX, overlapped on Windows (`Pipe::read` blocks on both).
   Pipe take_stdout() noexcept;
-  /// Hands over the read end of the child's stderr pipe (see `take_stdin`).
+  /// Hands over the read end of the child's stderr pipe, as `take_stdout` does.
   Pipe take_stderr() noexcept;
 
   /// Reads the child's piped stdout and stderr to EOF together (no deadlock when both fill up),

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 namespace modhost::detail {
@@ -19,6 +21,30 @@ int above_stdio(int fd) noexcept {
 
 void close_fd(int fd) noexcept {
   if (fd >= 0) ::close(fd);
+}
+
+SigpipeGuard::SigpipeGuard() noexcept {
+  sigset_t pipe_only, pending;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old_mask_);
+  sigemptyset(&pending);
+  ::sigpending(&pending);
+  was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+}
+
+SigpipeGuard::~SigpipeGuard() {
+  if (broken_ && !was_pending_) {
+    // The SIGPIPE the failed write raised is pending on this thread (it is blocked): consume it,
+    // so it is not delivered once the mask is restored.
+    sigset_t pipe_only;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    struct timespec zero = {0, 0};
+    while (::sigtimedwait(&pipe_only, nullptr, &zero) < 0 && errno == EINTR) {
+    }
+  }
+  if (!sigismember(&old_mask_, SIGPIPE)) ::pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
 }
 
 }  // namespace modhost::detail

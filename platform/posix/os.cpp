@@ -19,6 +19,7 @@
 #include <string_view>
 #include <system_error>
 
+#include "fd_util.hpp"
 #include "platform.hpp"
 
 namespace modhost {
@@ -82,36 +83,21 @@ Result<void> os_random(void* buf, std::size_t size) noexcept {
 }
 
 void write_stderr(std::string_view text) noexcept {
-  // A write to a pipe whose reader is gone raises SIGPIPE in the writing thread, and its default
-  // action would end the host for a log line. The signal is blocked in this thread around the
-  // write; one it raised (not one that was already pending) is then taken off again, so it is
-  // never delivered afterwards either.
-  sigset_t pipe_only, old_mask, pending;
-  sigemptyset(&pipe_only);
-  sigaddset(&pipe_only, SIGPIPE);
-  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old_mask);
-  sigemptyset(&pending);
-  ::sigpending(&pending);
-  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
-  bool broken = false;
+  // A write to a pipe whose reader is gone must not end the host for a log line (see
+  // SigpipeGuard).
+  SigpipeGuard guard;
   const char* p = text.data();
   std::size_t left = text.size();
   while (left > 0) {
     ssize_t n = ::write(STDERR_FILENO, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      broken = errno == EPIPE;
+      if (errno == EPIPE) guard.broken();
       break;  // Nothing sensible can be done about a broken stderr; the contract says ignore it.
     }
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (broken && !was_pending) {
-    struct timespec zero = {0, 0};
-    while (::sigtimedwait(&pipe_only, nullptr, &zero) < 0 && errno == EINTR) {
-    }
-  }
-  if (!sigismember(&old_mask, SIGPIPE)) ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
 }
 
 bool is_directory(const std::string& path) noexcept {

@@ -74,27 +74,28 @@ std::wstring system_path() {
 
 }  // namespace
 
-Result<std::wstring> resolve_program(std::string_view program, const char* path,
-                                     const char* pathext) {
+Result<std::wstring> resolve_program(std::string_view program, const wchar_t* path,
+                                     const wchar_t* pathext) {
   auto wide = to_wide(program, "program");
   if (!wide) return wide.error();
   std::wstring exts_text = L".COM;.EXE;.BAT;.CMD";
-  if (pathext != nullptr) {
-    auto w = to_wide(pathext, "PATHEXT");
-    if (w) exts_text = *w;
-  }
+  if (pathext != nullptr) exts_text = pathext;
   const std::vector<std::wstring> exts = split_list(exts_text);
   std::wstring found;
   if (wide->find_first_of(L"\\/:") != std::wstring::npos) {
-    if (find_with_extensions(full_path(*wide), exts, found)) return found;
+    const std::wstring full = full_path(*wide);
+    if (find_with_extensions(full, exts, found)) return found;
+    // Said as POSIX says it (execve gives EACCES for a directory): "File not found" would send
+    // the reader looking for a file that is there.
+    const DWORD attrs = GetFileAttributesW(full.c_str());
+    if (attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY) != 0) {
+      const Error denied = os_error(ERROR_ACCESS_DENIED, "");
+      return Error(denied.code(), denied.message() + " (it is a directory)");
+    }
     return os_error(ERROR_FILE_NOT_FOUND, "");
   }
   std::wstring dirs = system_path();
-  if (path != nullptr) {
-    auto w = to_wide(path, "PATH");
-    if (!w) return w.error();
-    dirs = *w;
-  }
+  if (path != nullptr) dirs = path;
   for (const auto& dir : split_list(dirs)) {
     std::wstring base = dir;
     if (base.back() != L'\\' && base.back() != L'/') base.push_back(L'\\');

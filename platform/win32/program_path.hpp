@@ -12,11 +12,12 @@
 
 namespace modhost::detail::win32 {
 
-// The full path of the program to run. `path` and `pathext` are the child's PATH and PATHEXT
-// (nullptr when unset: the system directories, and ".COM;.EXE;.BAT;.CMD"). A name without an
+// The full path of the program to run. `path` and `pathext` are the child's PATH and PATHEXT, in
+// UTF-16 as the child will get them (nullptr when unset: the system directories, and
+// ".COM;.EXE;.BAT;.CMD"). A name without an
 // extension is tried with each PATHEXT extension; a name with one is tried as it is first.
 // Not found: the OS error ERROR_FILE_NOT_FOUND (the caller adds the program's name).
-Result<std::wstring> resolve_program(std::string_view program, const char* path,
-                                     const char* pathext);
+Result<std::wstring> resolve_program(std::string_view program, const wchar_t* path,
+                                     const wchar_t* pathext);
 
 }  // namespace modhost::detail::win32

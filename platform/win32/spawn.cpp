@@ -116,14 +116,13 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   if (Result<void> c = check_working_directory(options, cwd); !c) return c.error();
 
   // The environment is always passed explicitly: the block must be UTF-16 and sorted.
-  std::vector<std::string> env =
-      merge_environment(options.clear_env ? std::vector<std::string>() : win32::parent_environment(),
-                        options, true);
-  auto block = win32::make_environment_block(env);
-  if (!block) return block.error();
-
-  auto resolved = win32::resolve_program(program, find_environment(env, "PATH", true),
-                                         find_environment(env, "PATHEXT", true));
+  // Inherited variables stay UTF-16 as they are; only the overrides are converted.
+  auto env = win32::child_environment(
+      options.clear_env ? std::vector<std::wstring>() : win32::parent_environment(), options);
+  if (!env) return env.error();
+  auto resolved = win32::resolve_program(program, win32::find_variable(*env, L"PATH"),
+                                         win32::find_variable(*env, L"PATHEXT"));
+  std::wstring block = win32::make_environment_block(std::move(*env));
   if (!resolved) return resolved.error();
 
   // Before anything is created: a watcher that cannot start leaves nothing to undo.
@@ -199,7 +198,7 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   PROCESS_INFORMATION pi{};
   std::wstring& cmd = *command_line;
   if (!CreateProcessW(application.c_str(), cmd.data(), nullptr, nullptr, TRUE, flags,
-                      block->data(), cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi)) {
+                      block.data(), cwd.empty() ? nullptr : cwd.c_str(), &si.StartupInfo, &pi)) {
     return spawn_os_error(GetLastError());
   }
   UniqueHandle thread(pi.hThread);

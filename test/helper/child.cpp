@@ -9,9 +9,12 @@
 //   sleep S            sleep S seconds, then exit 0
 //   ignore-term        ignore SIGTERM (CTRL_BREAK), print "ready", sleep forever
 //   term-line          print "ready"; on SIGTERM (CTRL_BREAK) print "got SIGTERM", exit 0
-//   grandchild         start a grandchild that ignores SIGTERM, print its pid, sleep forever
+//   grandchild [exit]  start a grandchild that ignores SIGTERM, print its pid, sleep forever (with
+//                      "exit": exit 0 instead, leaving the grandchild running)
 //   argv               each argument after the mode, each followed by a NUL byte
 //   env                each environment entry, each followed by a NUL byte
+//   env-units KEY      the value of KEY as hex code units, space-separated, then a newline (UTF-16
+//                      on Windows, so a lone surrogate shows; bytes on POSIX); "unset" if absent
 //   cwd                the working directory
 //   fds                the open file descriptors, space-separated (POSIX)
 //   signals            the SigBlk and SigIgn lines of /proc/self/status (Linux)
@@ -136,7 +139,7 @@ extern "C" void on_term_line(int) {
 }
 #endif
 
-int mode_grandchild(const char* self) {
+int mode_grandchild(const char* self, bool exit_after) {
 #if defined(_WIN32)
   std::string cmd = std::string("\"") + self + "\" ignore-term";
   STARTUPINFOA si;
@@ -147,6 +150,7 @@ int mode_grandchild(const char* self) {
     return 4;
   }
   write_str(1, std::to_string(pi.dwProcessId) + "\n");
+  if (exit_after) return 0;
   sleep_forever();
 #else
   (void)self;
@@ -168,8 +172,41 @@ int mode_grandchild(const char* self) {
   while (::read(ready[0], &c, 1) < 0 && errno == EINTR) {
   }
   write_str(1, std::to_string(pid) + "\n");
+  if (exit_after) return 0;
   sleep_forever();
 #endif
+}
+
+int mode_env_units(const char* key) {
+  std::string out;
+  char hex[16];
+#if defined(_WIN32)
+  std::vector<wchar_t> key_w(std::strlen(key) + 1);
+  for (std::size_t i = 0; i < key_w.size(); ++i) key_w[i] = static_cast<unsigned char>(key[i]);
+  wchar_t value[4096];
+  const DWORD n = GetEnvironmentVariableW(key_w.data(), value, 4096);
+  if (n == 0 && GetLastError() == ERROR_ENVVAR_NOT_FOUND) {
+    write_str(1, "unset\n");
+    return 0;
+  }
+  for (DWORD i = 0; i < n && i < 4096; ++i) {
+    std::snprintf(hex, sizeof hex, "%s%04x", i == 0 ? "" : " ", static_cast<unsigned>(value[i]));
+    out += hex;
+  }
+#else
+  const char* value = std::getenv(key);
+  if (value == nullptr) {
+    write_str(1, "unset\n");
+    return 0;
+  }
+  for (std::size_t i = 0; value[i] != '\0'; ++i) {
+    std::snprintf(hex, sizeof hex, "%s%02x", i == 0 ? "" : " ",
+                  static_cast<unsigned>(static_cast<unsigned char>(value[i])));
+    out += hex;
+  }
+#endif
+  write_str(1, out + "\n");
+  return 0;
 }
 
 int mode_fds() {
@@ -287,7 +324,10 @@ int main(int argc, char** argv) {
     write_str(1, "ready\n");
     sleep_forever();
   }
-  if (mode == "grandchild") return mode_grandchild(argv[0]);
+  if (mode == "grandchild") {
+    return mode_grandchild(argv[0], argc > 2 && std::strcmp(argv[2], "exit") == 0);
+  }
+  if (mode == "env-units") return argc > 2 ? mode_env_units(argv[2]) : 2;
   if (mode == "argv") {
     for (int i = 2; i < argc; ++i) write_all(1, argv[i], std::strlen(argv[i]) + 1);
     return 0;

@@ -4,6 +4,13 @@
 // through the library (ChildProcess::send_signal), which turns SIGINT and SIGTERM into Ctrl-Break.
 // Like the rest of the tool, this file uses the library's public API only (Error::from_os, not
 // the platform layer's internals), so the tool links against a shared build of the library too.
+//
+// The close event (the console window closed, or "End task") is different from the others:
+// Windows ends the process as soon as the handler returns, and anyway a few seconds after the
+// event (5 s by default), whatever the handler does. So the handler for it does not return at
+// once: it queues Hangup like any event and then waits until the run is over (the watcher is
+// destroyed after the processes were stopped and the summary printed), at most kCloseWait, which
+// leaves the children their graceful stop within the time Windows allows instead of none.
 
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
@@ -18,6 +25,7 @@
 #include <thread>
 
 #include "cli/signals.hpp"
+#include "console_events.hpp"
 
 namespace modhost::cli {
 namespace {
@@ -36,10 +44,22 @@ int to_number(Signal signal) noexcept {
   return kSigTerm;
 }
 
+// How long the close handler holds the process open for the run to end: under the 5 s after which
+// Windows ends a process that received CTRL_CLOSE_EVENT, so the handler returns before that.
+constexpr DWORD kCloseWaitMillis = 4500;
+
 class Win32SignalWatcher;
 // The one watcher (the console handler is process-wide); guarded by g_mutex.
 std::mutex g_mutex;
 Win32SignalWatcher* g_watcher = nullptr;
+
+// Set (manual reset) when the current watcher is destroyed, i.e. the run is over; the close
+// handler waits on it. Created once and never closed: a handler thread may still wait on it after
+// the watcher is gone.
+HANDLE run_over_event() {
+  static HANDLE event = CreateEventW(nullptr, TRUE, FALSE, nullptr);
+  return event;
+}
 
 class Win32SignalWatcher final : public SignalWatcher {
  public:
@@ -54,9 +74,16 @@ class Win32SignalWatcher final : public SignalWatcher {
     }
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
+    // A close handler waiting for the run to end may return now (and Windows ends the process).
+    if (HANDLE over = run_over_event()) SetEvent(over);
   }
 
   Result<void> install() {
+    HANDLE over = run_over_event();
+    if (over == nullptr) {
+      return Error::from_os(static_cast<int>(GetLastError()), "cannot create the close event");
+    }
+    ResetEvent(over);
     thread_ = std::thread([this] { loop(); });
     if (!SetConsoleCtrlHandler(&Win32SignalWatcher::on_console_event, TRUE)) {
       return Error::from_os(static_cast<int>(GetLastError()), "SetConsoleCtrlHandler");
@@ -65,7 +92,7 @@ class Win32SignalWatcher final : public SignalWatcher {
   }
 
   // Runs on a thread the system creates for the event. Returning TRUE means "handled": the
-  // process is not ended (except after a close event, which Windows enforces).
+  // process is not ended (except after a close event, which Windows enforces: see the top).
   static BOOL WINAPI on_console_event(DWORD type) {
     SignalEvent event;
     switch (type) {
@@ -74,11 +101,14 @@ class Win32SignalWatcher final : public SignalWatcher {
       case CTRL_CLOSE_EVENT: event.signal = Signal::Hangup; break;
       default: return FALSE;
     }
-    std::lock_guard<std::mutex> lock(g_mutex);
-    if (g_watcher == nullptr) return FALSE;
-    g_watcher->queue_.push_back(event);
-    // Notified under the lock: the watcher cannot be destroyed between the check and this call.
-    g_watcher->cv_.notify_all();
+    {
+      std::lock_guard<std::mutex> lock(g_mutex);
+      if (g_watcher == nullptr) return FALSE;
+      g_watcher->queue_.push_back(event);
+      // Notified under the lock: the watcher cannot be destroyed between the check and this call.
+      g_watcher->cv_.notify_all();
+    }
+    if (type == CTRL_CLOSE_EVENT) WaitForSingleObject(run_over_event(), kCloseWaitMillis);
     return TRUE;
   }
 
@@ -105,6 +135,12 @@ class Win32SignalWatcher final : public SignalWatcher {
 
 
 }  // namespace
+
+namespace win32 {
+int handle_console_event_for_testing(unsigned long type) {
+  return Win32SignalWatcher::on_console_event(static_cast<DWORD>(type));
+}
+}  // namespace win32
 
 int signal_exit_code(Signal signal) noexcept { return 128 + to_number(signal); }
 
