@@ -5,8 +5,9 @@
 //
 // The kernel's own share is measured beside it: many live children make a plain posix_spawn +
 // waitpid slower too (a larger process table, and for modhost one pidfd per child in the fd table
-// that each spawn copies). So the floor server holds 500 raw idle sleepers of its own while the
-// modhost side holds 500 ChildProcess children, and each block alternates one floor operation (in
+// that each spawn copies). So the floor server holds 500 raw idle sleepers of its own, each with a
+// pidfd as a pidfd-based supervisor holds them, while the modhost side holds 500 ChildProcess
+// children, and each block alternates one floor operation (in
 // the server) with one modhost operation. `excess` (modhost's ratio over the floor's) is what
 // modhost adds to the cost of many children; 1.0 means nothing.
 //

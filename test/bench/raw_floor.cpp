@@ -9,6 +9,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -280,12 +281,24 @@ FloorReply term_all_idle(std::int64_t children) {
 }
 
 FloorReply hold_idle(std::int64_t children, std::vector<pid_t>& held) {
+  // One pidfd per held child, as a supervisor built on pidfds holds them (and as modhost does on
+  // Linux): many exit handles cost the kernel too (a bigger fd table for every spawn to copy and
+  // every exec to close), and that cost belongs to the floor, not to modhost's code.
+  static std::vector<int> pidfds;
+  for (int fd : pidfds) ::close(fd);
+  pidfds.clear();
   for (pid_t p : held) ::kill(p, SIGKILL);
   bool all = true;
   for (pid_t p : held) all = reap(p) && all;
   held.clear();
   if (!all) return failed(ECHILD);
   if (int err = spawn_sleepers(children, held); err != 0) return failed(err);
+#if defined(SYS_pidfd_open)
+  for (pid_t p : held) {
+    long fd = ::syscall(SYS_pidfd_open, p, 0u);
+    if (fd >= 0) pidfds.push_back(static_cast<int>(fd));
+  }
+#endif
   return FloorReply();
 }
 
