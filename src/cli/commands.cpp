@@ -66,7 +66,8 @@ int tool_main(const std::vector<std::string>& args) {
   Result<Options> options = parse_options(args);
   if (!options) return fail(options.error().message());
   switch (options->command) {
-    case Command::Help: return write_stdout(help_text()) == WriteStatus::Ok ? 0 : 1;
+    case Command::Help:
+      return write_stdout(help_text(options->help_topic)) == WriteStatus::Ok ? 0 : 1;
     case Command::Version: return write_stdout(version_text()) == WriteStatus::Ok ? 0 : 1;
     case Command::Check: return check(*options);
     case Command::Run: return run_command(*options);

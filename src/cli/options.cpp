@@ -10,6 +10,9 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
+// The command words, for messages; is_command_word() knows the same ones.
+constexpr const char* kCommandList = "start, run, check, help, version";
+
 Error usage_error(const std::string& what) {
   return Error(errc::invalid_argument, what + " (see modhost --help)");
 }
@@ -42,23 +45,44 @@ class Parser {
         continue;
       }
       if (!options_ended && arg.size() > 1 && arg[0] == '-') {
+        const Command before = opts_.command;
         Result<void> r = option(arg);
         if (!r) return r.error();
-        if (opts_.command == Command::Help || opts_.command == Command::Version) return opts_;
+        if (opts_.command == Command::Help || opts_.command == Command::Version) {
+          // `modhost start --help` describes start; `modhost help --version` is still help.
+          if (before == Command::Help) opts_.command = Command::Help;
+          if (command_seen && opts_.help_topic.empty() && before != Command::Help &&
+              before != Command::Version) {
+            opts_.help_topic = command_word_;
+          }
+          return opts_;
+        }
         continue;
       }
-      if (!command_seen && opts_.processes.empty() &&
-          (arg == "start" || arg == "run" || arg == "check")) {
+      if (!command_seen && opts_.processes.empty() && is_command_word(arg)) {
         command_seen = true;
-        opts_.command = arg == "start" ? Command::Start
-                        : arg == "run" ? Command::Run
-                                       : Command::Check;
+        command_word_ = arg;
+        opts_.command = arg == "start"     ? Command::Start
+                        : arg == "run"     ? Command::Run
+                        : arg == "check"   ? Command::Check
+                        : arg == "help"    ? Command::Help
+                                           : Command::Version;
         continue;
       }
       if (opts_.command == Command::Run) {
         opts_.run_argv.push_back(arg);
       } else if (opts_.command == Command::Check) {
         return usage_error("check takes no process names, got \"" + arg + "\"");
+      } else if (opts_.command == Command::Version) {
+        return usage_error("version takes no arguments, got \"" + arg + "\"");
+      } else if (opts_.command == Command::Help) {
+        if (!opts_.help_topic.empty()) {
+          return usage_error("help takes one command name, got \"" + arg + "\" too");
+        }
+        if (!is_command_word(arg)) {
+          return usage_error("unknown command \"" + arg + "\" (commands: " + kCommandList + ")");
+        }
+        opts_.help_topic = arg;
       } else {
         opts_.processes.push_back(arg);
       }
@@ -172,6 +196,7 @@ class Parser {
   const std::vector<std::string>& args_;
   std::size_t i_ = 0;
   Options opts_;
+  std::string command_word_;  // the command word given, for `COMMAND --help`
 };
 
 }  // namespace
@@ -201,13 +226,64 @@ Result<Options> parse_options(const std::vector<std::string>& args) { return Par
 
 std::string version_text() { return std::string("modhost ") + kVersion + "\n"; }
 
-std::string help_text() {
+bool is_command_word(const std::string& word) noexcept {
+  return word == "start" || word == "run" || word == "check" || word == "help" ||
+         word == "version";
+}
+
+namespace {
+
+// The help of one command: `modhost help COMMAND` and `modhost COMMAND --help`.
+std::string command_help(const std::string& topic) {
+  if (topic == "start") {
+    return R"TXT(Usage: modhost [start] [OPTIONS] [PROCESS...]
+
+Runs every process of the Procfile (or only the PROCESS types named), each in its own
+process group, and prints their output with a name column. Stops them all when one exits,
+on SIGINT, SIGTERM or SIGHUP, or when stdout is closed. Options: -f, -d, -e, -m/-c, -p, -t,
+--color, --no-color, --no-timestamp, --no-prefix (see modhost --help).
+)TXT";
+  }
+  if (topic == "run") {
+    return R"TXT(Usage: modhost run [OPTIONS] CMD [ARGS...]
+
+Runs one command with the .env files applied, on the tool's own terminal, and exits with its
+code (127 when it cannot be started). CMD is looked up on PATH; signals sent to modhost are
+forwarded to it. Options: -f, -d, -e (see modhost --help).
+)TXT";
+  }
+  if (topic == "check") {
+    return R"TXT(Usage: modhost check [OPTIONS]
+
+Reads the Procfile and the .env files, warns about lines it skips, and prints
+"valid procfile detected (NAMES)"; exits with 1 when the configuration is bad. Options: -f,
+-d, -e, -m/-c, -p (see modhost --help).
+)TXT";
+  }
+  if (topic == "help") {
+    return R"TXT(Usage: modhost help [COMMAND]
+
+Shows the general help, or the help of COMMAND (start, run, check, help, version).
+)TXT";
+  }
+  return R"TXT(Usage: modhost version
+
+Shows the version, like modhost --version.
+)TXT";
+}
+
+}  // namespace
+
+std::string help_text(const std::string& topic) {
+  if (is_command_word(topic)) return command_help(topic);
   return R"(modhost - run the processes of a Procfile, like foreman and honcho
 
 Usage:
   modhost [start] [OPTIONS] [PROCESS...]   run every process (or only those named)
   modhost run [OPTIONS] CMD [ARGS...]      run one command with the .env applied
   modhost check [OPTIONS]                  validate the Procfile and list its processes
+  modhost help [COMMAND]                   this help, or the help of COMMAND
+  modhost version                          the version
   modhost --help | --version
 
 Options:

@@ -1,6 +1,7 @@
 #pragma once
 // The command line of the modhost tool: `modhost [start] [PROCESS...]`, `modhost run CMD...`,
-// `modhost check`, `--help`, `--version`, and the options foreman and honcho users know.
+// `modhost check`, `modhost help [COMMAND]`, `modhost version` (and `--help`, `--version`), and the
+// options foreman and honcho users know.
 
 #include <chrono>
 #include <optional>
@@ -44,6 +45,9 @@ struct Options {
   std::vector<std::string> processes;
   /// For `run`: the command and its arguments.
   std::vector<std::string> run_argv;
+  /// For `help`: the command to describe (`modhost help start`, `modhost start --help`); empty
+  /// for the general help.
+  std::string help_topic;
 };
 
 /// Parses the arguments after argv[0]. Options may come before or after the command word and the
@@ -55,8 +59,13 @@ Result<Options> parse_options(const std::vector<std::string>& args);
 /// Parses a duration in seconds: `5`, `0.5`, `2.25` (at most 3600). False on anything else.
 bool parse_seconds(const std::string& text, std::chrono::milliseconds& out);
 
-/// The `--help` text.
-std::string help_text();
+/// The `--help` text: the general one for an empty `topic`, else the help of that command
+/// (start, run, check, help, version). An unknown topic gets the general text (the parser
+/// refuses unknown topics before).
+std::string help_text(const std::string& topic = {});
+
+/// True when `word` is one of the tool's command words.
+bool is_command_word(const std::string& word) noexcept;
 
 /// The `--version` text, e.g. "modhost 0.1.0\n".
 std::string version_text();

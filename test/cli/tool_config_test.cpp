@@ -189,5 +189,33 @@ TEST(ToolConfig, HelpAndVersion) {
   EXPECT_EQ(version.stdout_lines(), std::vector<std::string>{"modhost 0.1.0"});
 }
 
+TEST(ToolConfig, VersionAndHelpCommands) {
+  ToolRun version({"version"});
+  auto st = version.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(0)) << version.stderr_text();
+  EXPECT_EQ(version.stdout_lines(), std::vector<std::string>{"modhost 0.1.0"});
+
+  ToolRun help({"help"});
+  st = help.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(0)) << help.stderr_text();
+  EXPECT_NE(help.stdout_text().find("Usage:"), std::string::npos);
+
+  ToolRun run_help({"help", "run"});
+  st = run_help.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(0)) << run_help.stderr_text();
+  EXPECT_EQ(run_help.stdout_lines().at(0), "Usage: modhost run [OPTIONS] CMD [ARGS...]");
+
+  ToolRun unknown({"help", "nope"});
+  st = unknown.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(1));
+  EXPECT_NE(unknown.stderr_text().find("modhost: error: unknown command \"nope\""),
+            std::string::npos)
+      << unknown.stderr_text();
+}
+
 }  // namespace
 }  // namespace modhost::cli::test
