@@ -18,12 +18,14 @@ int fail(const std::string& message) {
   return 1;
 }
 
-// foreman drops bad lines silently; these warnings say which line was skipped and why.
+// foreman drops bad lines (of the Procfile and the .env files) silently; these warnings say which
+// line was skipped and why.
 void print_warnings(const ProjectConfig& cfg) {
   for (const ParseWarning& w : cfg.procfile.warnings) {
     write_stderr("modhost: warning: " + cfg.procfile_path + ":" + std::to_string(w.line) + ": " +
                  w.message + "\n");
   }
+  for (const std::string& w : cfg.env_warnings) write_stderr("modhost: warning: " + w + "\n");
 }
 
 int check(const Options& options) {

@@ -14,7 +14,9 @@ int run_command(const Options& options) {
   std::string root = resolve_root(options, procfile_path(options));
   EnvVars env;
   std::vector<std::string> used;
-  Result<void> loaded = load_env_files(options, root, env, used);
+  std::vector<std::string> warnings;
+  Result<void> loaded = load_env_files(options, root, env, used, warnings);
+  for (const std::string& w : warnings) write_stderr("modhost: warning: " + w + "\n");
   if (!loaded) {
     write_stderr("modhost: error: " + loaded.error().message() + "\n");
     return 1;
