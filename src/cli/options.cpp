@@ -315,6 +315,8 @@ signals. When one process exits, on SIGINT, SIGTERM or SIGHUP, or when stdout is
 every process gets SIGTERM at once and whatever is left after --timeout is killed; a second
 Ctrl-C kills at once. SIGUSR1 and SIGUSR2 are forwarded. The exit code is that of the process that exited first (128 + N if signal N
 ended it), 128 + N when signal N stopped modhost (130 for Ctrl-C), and 1 for bad input.
+On Linux modhost is a child subreaper: processes orphaned by the ones it runs are reparented
+to it and reaped, so it can be a container's PID 1 (SIGTERM and SIGINT work there too).
 )";
 }
 

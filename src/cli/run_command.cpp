@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "reaper.hpp"
 #include "signals.hpp"
 #include "terminal.hpp"
 #include "modhost/child_process.hpp"
@@ -55,6 +56,11 @@ int run_command(const Options& options) {
   if (!watcher) {
     write_stderr("modhost: error: " + watcher.error().message() + "\n");
     return 1;
+  }
+  // As PID 1 of a container, `modhost run` reaps what the command leaves behind (see reaper.hpp).
+  if (Result<void> reaper = start_orphan_reaper(); !reaper) {
+    write_stderr("modhost: warning: cannot reap orphaned processes: " + reaper.error().message() +
+                 "\n");
   }
   Result<ChildProcess> child = ChildProcess::spawn(so);
   if (!child) {
