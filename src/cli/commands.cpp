@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "config.hpp"
+#include "defaults.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "run_command.hpp"
@@ -67,6 +68,13 @@ int start(const Options& options) {
 int tool_main(const std::vector<std::string>& args) {
   Result<Options> options = parse_options(args);
   if (!options) return fail(options.error().message());
+  if (options->command == Command::Start || options->command == Command::Check ||
+      options->command == Command::Run) {
+    std::vector<std::string> warnings;
+    Result<void> defaults = apply_project_defaults(*options, warnings);
+    for (const std::string& w : warnings) write_stderr("modhost: warning: " + w + "\n");
+    if (!defaults) return fail(defaults.error().message());
+  }
   switch (options->command) {
     case Command::Help:
       return write_stdout(help_text(options->help_topic)) == WriteStatus::Ok ? 0 : 1;

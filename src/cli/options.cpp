@@ -105,6 +105,7 @@ class Parser {
     }
     if (arg == "--no-color" || arg == "--no-colour") {
       opts_.color = ColorMode::Never;
+      opts_.color_given = true;
       return ok_result();
     }
     if (arg == "--no-timestamp") {
@@ -117,6 +118,7 @@ class Parser {
     }
     if (arg == "--color" || arg == "--colour") {
       opts_.color = ColorMode::Always;
+      opts_.color_given = true;
       return ok_result();
     }
     if (arg.rfind("--color=", 0) == 0 || arg.rfind("--colour=", 0) == 0) {
@@ -125,6 +127,7 @@ class Parser {
       else if (v == "always") opts_.color = ColorMode::Always;
       else if (v == "never") opts_.color = ColorMode::Never;
       else return usage_error("--color must be auto, always or never, not \"" + v + "\"");
+      opts_.color_given = true;
       return ok_result();
     }
 
@@ -186,6 +189,7 @@ class Parser {
           return usage_error(flag + " must be a number of seconds (0 to 3600), not \"" + value +
                              "\"");
         }
+        opts_.timeout_given = true;
         break;
       default:
         break;
@@ -248,8 +252,10 @@ on SIGINT, SIGTERM or SIGHUP, or when stdout is closed. Options: -f, -d, -e, -m/
     return R"TXT(Usage: modhost run [OPTIONS] CMD [ARGS...]
 
 Runs one command with the .env files applied, on the tool's own terminal, and exits with its
-code (127 when it cannot be started). CMD is looked up on PATH; signals sent to modhost are
-forwarded to it. Options: -f, -d, -e (see modhost --help).
+code (127 when it cannot be started). CMD is looked up on PATH; a single word that names an
+entry of the Procfile runs that entry's command instead (in the root, through the shell), as
+foreman does. Signals sent to modhost are forwarded to it. Options: -f, -d, -e (see
+modhost --help).
 )TXT";
   }
   if (topic == "check") {
@@ -281,13 +287,15 @@ std::string help_text(const std::string& topic) {
 Usage:
   modhost [start] [OPTIONS] [PROCESS...]   run every process (or only those named)
   modhost run [OPTIONS] CMD [ARGS...]      run one command with the .env applied
+  modhost run [OPTIONS] NAME               run the Procfile's entry NAME
   modhost check [OPTIONS]                  validate the Procfile and list its processes
   modhost help [COMMAND]                   this help, or the help of COMMAND
   modhost version                          the version
   modhost --help | --version
 
 Options:
-  -f, --procfile FILE     the Procfile (default: $PROCFILE, else ./Procfile)
+  -f, --procfile FILE     the Procfile (default: PROCFILE from the .env files, else
+                          $PROCFILE, else ./Procfile)
   -d, --root DIR          the processes' working directory (default: the Procfile's folder)
   -e, --env FILE[,FILE]   .env files to apply, later files win (default: .env in the root,
                           if present); their values override the inherited environment
@@ -307,6 +315,10 @@ Options:
       --no-prefix         leave out the timestamp and the name column
   -h, --help              show this help
   -v, --version           show the version
+
+Defaults: a file .modhost (else foreman's .foreman) in the -d folder or the current one sets
+defaults with foreman's keys, one "key: value" a line: procfile, env, formation (or
+concurrency), port, timeout, color. Options given on the command line win.
 
 Each process runs under /bin/sh -c (cmd.exe /d /s /c on Windows) in its own process group,
 in the root, with stdin from the null device, and PS=NAME.N and PORT in its environment; a

@@ -35,8 +35,12 @@ struct Options {
   std::optional<int> port;
   /// `-t/--timeout`: the grace period between the graceful signal and the kill.
   std::chrono::milliseconds timeout{5000};
+  /// True when `-t` was given (a defaults file may set the timeout only otherwise).
+  bool timeout_given = false;
   /// `--color`/`--no-color`.
   ColorMode color = ColorMode::Auto;
+  /// True when a colour option was given (a defaults file may set it only otherwise).
+  bool color_given = false;
   /// False with `--no-timestamp`.
   bool timestamps = true;
   /// False with `--no-prefix` (no timestamp and no label: the bare lines).

@@ -241,5 +241,72 @@ TEST(ToolConfig, VersionAndHelpCommands) {
       << unknown.stderr_text();
 }
 
+// .modhost (foreman's .foreman keys) in the project folder supplies defaults; flags win.
+TEST(ToolConfig, DefaultsFileSuppliesDefaultsThatFlagsOverride) {
+  {
+    ToolRun run({"start", "-d", fixture("defaults"), "--no-timestamp"});
+    EXPECT_TRUE(run.wait_stdout("web.1  |\x1b[0m PORT=6000 PS=web.1")) << run.stdout_text();
+    EXPECT_TRUE(run.wait_stdout("web.2  |\x1b[0m PORT=6001 PS=web.2")) << run.stdout_text();
+    EXPECT_NE(run.stderr_text().find("modhost: warning: " + fixture("defaults") +
+                                     "/.modhost:7: unknown key \"frobnicate\", skipped"),
+              std::string::npos)
+        << run.stderr_text();
+    run.send(Signal::Terminate);
+    auto st = run.finish();
+    ASSERT_TRUE(st);
+    EXPECT_EQ(*st, ExitStatus::exited(143));
+    EXPECT_NE(run.stdout_text().find("killing them after 0.5s"), std::string::npos)
+        << run.stdout_text();
+  }
+  {
+    ToolRun run({"start", "-d", fixture("defaults"), "--no-timestamp", "--no-color", "-p", "7000",
+                 "-m", "web=1", "-t", "2"});
+    EXPECT_TRUE(run.wait_stdout_line("web.1  | PORT=7000 PS=web.1")) << run.stdout_text();
+    run.send(Signal::Terminate);
+    auto st = run.finish();
+    ASSERT_TRUE(st);
+    EXPECT_EQ(*st, ExitStatus::exited(143));
+    std::string out = run.stdout_text();
+    EXPECT_NE(out.find("killing them after 2s"), std::string::npos) << out;
+    EXPECT_EQ(out.find("web.2"), std::string::npos) << out;
+    EXPECT_EQ(out.find('\x1b'), std::string::npos) << out;
+  }
+}
+
+TEST(ToolConfig, ForemanDefaultsFileIsRead) {
+  ToolRun run({"start", "-d", fixture("foreman_defaults"), "--no-timestamp", "--no-color"});
+  EXPECT_TRUE(run.wait_stdout_line("web.2  | PORT=6101 PS=web.2")) << run.stdout_text()
+                                                                   << run.stderr_text();
+  run.send(Signal::Terminate);
+  ASSERT_TRUE(run.finish());
+}
+
+// As in honcho, PROCFILE set in the .env file names the Procfile.
+TEST(ToolConfig, ProcfileNamedInDotenv) {
+  ToolRun run({"check", "-d", fixture("procfile_env")});
+  auto st = run.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(0)) << run.stderr_text();
+  EXPECT_EQ(run.stdout_lines(), std::vector<std::string>{"valid procfile detected (alt)"});
+}
+
+// As in foreman, `run NAME` runs the Procfile's NAME entry (with the .env); other words are
+// commands.
+TEST(ToolConfig, RunRunsAProcfileEntryByName) {
+  ToolRun run({"run", "-f", fixture("env/Procfile"), "show"},
+              {{"A", "from-parent"}, {"INHERITED_X", "ix"}});
+  EXPECT_TRUE(run.wait_stdout_line("A=from-dotenv B=from-dotenv C= D=ix-expanded"))
+      << run.stdout_text() << run.stderr_text();
+  run.send(Signal::Terminate);
+  auto st = run.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(143)) << run.stderr_text();
+
+  ToolRun command({"run", "-f", fixture("env/Procfile"), "true"});
+  st = command.finish();
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, ExitStatus::exited(0)) << command.stderr_text();
+}
+
 }  // namespace
 }  // namespace modhost::cli::test
