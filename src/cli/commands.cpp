@@ -4,6 +4,7 @@
 
 #include "config.hpp"
 #include "defaults.hpp"
+#include "export.hpp"
 #include "options.hpp"
 #include "output.hpp"
 #include "run_command.hpp"
@@ -42,6 +43,35 @@ int check(const Options& options) {
   return write_stdout(text) == WriteStatus::Ok ? 0 : 1;
 }
 
+// `modhost export FORMAT DIR`: the project loaded as for start, written as service files.
+int export_project(const Options& options) {
+  if (!is_export_format(options.export_format)) {
+    return fail("unknown export format \"" + options.export_format +
+                "\" (formats: systemd, supervisord)");
+  }
+  Result<ProjectConfig> cfg = load_project(options);
+  if (!cfg) return fail(cfg.error().message());
+  print_warnings(*cfg);
+  Result<std::vector<InstancePlan>> plan =
+      plan_instances(cfg->procfile, options.formation, {}, cfg->base_port);
+  if (!plan) return fail(plan.error().message());
+  ExportSpec spec;
+  spec.app = options.app ? *options.app : default_app_name(cfg->root);
+  spec.user = options.user;
+  spec.log_dir = options.log_dir;
+  spec.root = cfg->root;
+  spec.timeout = options.timeout;
+  spec.env = cfg->env;
+  spec.plan = std::move(*plan);
+  Result<std::vector<ExportFile>> files = export_files(options.export_format, spec);
+  if (!files) return fail(files.error().message());
+  Result<void> written = write_export(options.export_dir, *files);
+  if (!written) return fail(written.error().message());
+  std::string text;
+  for (const ExportFile& f : *files) text += "wrote " + join_path(options.export_dir, f.name) + "\n";
+  return write_stdout(text) == WriteStatus::Ok ? 0 : 1;
+}
+
 int start(const Options& options) {
   Result<ProjectConfig> cfg = load_project(options);
   if (!cfg) return fail(cfg.error().message());
@@ -69,7 +99,7 @@ int tool_main(const std::vector<std::string>& args) {
   Result<Options> options = parse_options(args);
   if (!options) return fail(options.error().message());
   if (options->command == Command::Start || options->command == Command::Check ||
-      options->command == Command::Run) {
+      options->command == Command::Run || options->command == Command::Export) {
     std::vector<std::string> warnings;
     Result<void> defaults = apply_project_defaults(*options, warnings);
     for (const std::string& w : warnings) write_stderr("modhost: warning: " + w + "\n");
@@ -82,6 +112,7 @@ int tool_main(const std::vector<std::string>& args) {
     case Command::Check: return check(*options);
     case Command::Run: return run_command(*options);
     case Command::Start: return start(*options);
+    case Command::Export: return export_project(*options);
   }
   return 1;
 }

@@ -11,7 +11,7 @@ namespace {
 constexpr const char* kVersion = "0.1.0";
 
 // The command words, for messages; is_command_word() knows the same ones.
-constexpr const char* kCommandList = "start, run, check, help, version";
+constexpr const char* kCommandList = "start, run, check, export, help, version";
 
 Error usage_error(const std::string& what) {
   return Error(errc::invalid_argument, what + " (see modhost --help)");
@@ -25,6 +25,7 @@ struct ValueOption {
 constexpr ValueOption kValueOptions[] = {
     {'f', "procfile"}, {'d', "root"},        {'e', "env"},     {'m', "formation"},
     {'c', "concurrency"}, {'p', "port"},     {'t', "timeout"},
+    {'a', "app"},         {'u', "user"},     {'l', "log"},
 };
 
 class Parser {
@@ -66,6 +67,7 @@ class Parser {
                         : arg == "run"     ? Command::Run
                         : arg == "check"   ? Command::Check
                         : arg == "help"    ? Command::Help
+                        : arg == "export"  ? Command::Export
                                            : Command::Version;
         continue;
       }
@@ -73,6 +75,14 @@ class Parser {
         opts_.run_argv.push_back(arg);
       } else if (opts_.command == Command::Check) {
         return usage_error("check takes no process names, got \"" + arg + "\"");
+      } else if (opts_.command == Command::Export) {
+        if (opts_.export_format.empty()) {
+          opts_.export_format = arg;
+        } else if (opts_.export_dir.empty()) {
+          opts_.export_dir = arg;
+        } else {
+          return usage_error("export takes a format and a folder, got \"" + arg + "\" too");
+        }
       } else if (opts_.command == Command::Version) {
         return usage_error("version takes no arguments, got \"" + arg + "\"");
       } else if (opts_.command == Command::Help) {
@@ -89,6 +99,9 @@ class Parser {
     }
     if (opts_.command == Command::Run && opts_.run_argv.empty()) {
       return usage_error("run needs a command, e.g. modhost run env");
+    }
+    if (opts_.command == Command::Export && opts_.export_dir.empty()) {
+      return usage_error("export needs a format and a folder, e.g. modhost export systemd out");
     }
     return opts_;
   }
@@ -184,6 +197,12 @@ class Parser {
         opts_.port = port;
         break;
       }
+      case 'a':
+      case 'u':
+      case 'l':
+        if (value.empty()) return usage_error(flag + " needs a value");
+        (which == 'a' ? opts_.app : which == 'u' ? opts_.user : opts_.log_dir) = value;
+        break;
       case 't':
         if (!parse_seconds(value, opts_.timeout)) {
           return usage_error(flag + " must be a number of seconds (0 to 3600), not \"" + value +
@@ -232,7 +251,7 @@ std::string version_text() { return std::string("modhost ") + kVersion + "\n"; }
 
 bool is_command_word(const std::string& word) noexcept {
   return word == "start" || word == "run" || word == "check" || word == "help" ||
-         word == "version";
+         word == "version" || word == "export";
 }
 
 namespace {
@@ -266,10 +285,23 @@ Reads the Procfile and the .env files, warns about lines it skips, and prints
 -d, -e, -m/-c, -p (see modhost --help).
 )TXT";
   }
+  if (topic == "export") {
+    return R"TXT(Usage: modhost export FORMAT DIR [OPTIONS]
+
+Writes service definitions for the Procfile into the existing folder DIR, one per instance of
+the formation, each with its PORT, PS, the .env variables and the root as working directory:
+  systemd      APP.target, and APP-NAME.N.service per instance (KillMode=control-group,
+               TimeoutStopSec from -t, Restart=always; logs: the journal, or -l DIR/NAME.N.log)
+  supervisord  APP.conf: a [program:APP-NAME-N] per instance and a [group:APP] (stopwaitsecs
+               from -t, stopasgroup, killasgroup; logs in -l, default /var/log/APP)
+Options: -a APP (default: the root folder's name), -u USER (default: none given), -l LOGDIR,
+-f, -d, -e, -m/-c, -p, -t (see modhost --help).
+)TXT";
+  }
   if (topic == "help") {
     return R"TXT(Usage: modhost help [COMMAND]
 
-Shows the general help, or the help of COMMAND (start, run, check, help, version).
+Shows the general help, or the help of COMMAND (start, run, check, export, help, version).
 )TXT";
   }
   return R"TXT(Usage: modhost version
@@ -289,6 +321,8 @@ Usage:
   modhost run [OPTIONS] CMD [ARGS...]      run one command with the .env applied
   modhost run [OPTIONS] NAME               run the Procfile's entry NAME
   modhost check [OPTIONS]                  validate the Procfile and list its processes
+  modhost export FORMAT DIR [OPTIONS]      write systemd or supervisord files (see
+                                           modhost help export)
   modhost help [COMMAND]                   this help, or the help of COMMAND
   modhost version                          the version
   modhost --help | --version
@@ -307,6 +341,9 @@ Options:
                           environment, else 5000); each instance gets
                           PORT = N + 100 x (its line's index in the Procfile) + (instance - 1)
   -t, --timeout SECS      grace period after the graceful signal before the kill (default 5)
+  -a, --app NAME          export: the application's name (default: the root folder's name)
+  -u, --user USER         export: the user the processes run as
+  -l, --log DIR           export: the folder of the log files
       --color[=auto|always|never]
                           colour the output (auto: when stdout is a terminal, NO_COLOR is
                           unset and TERM is not "dumb")

@@ -1,7 +1,7 @@
 #pragma once
 // The command line of the modhost tool: `modhost [start] [PROCESS...]`, `modhost run CMD...`,
-// `modhost check`, `modhost help [COMMAND]`, `modhost version` (and `--help`, `--version`), and the
-// options foreman and honcho users know.
+// `modhost check`, `modhost export FORMAT DIR`, `modhost help [COMMAND]`, `modhost version` (and
+// `--help`, `--version`), and the options foreman and honcho users know.
 
 #include <chrono>
 #include <optional>
@@ -14,7 +14,7 @@
 namespace modhost::cli {
 
 /// What the tool was asked to do.
-enum class Command { Start, Run, Check, Help, Version };
+enum class Command { Start, Run, Check, Help, Version, Export };
 
 /// When output is coloured.
 enum class ColorMode { Auto, Always, Never };
@@ -49,6 +49,17 @@ struct Options {
   std::vector<std::string> processes;
   /// For `run`: the command and its arguments.
   std::vector<std::string> run_argv;
+  /// For `export`: the format (`systemd`, `supervisord`) and the folder the files go to.
+  std::string export_format;
+  /// For `export`: the folder the files are written to (it must exist).
+  std::string export_dir;
+  /// `-a/--app` (export): the application's name; unset: the root folder's name.
+  std::optional<std::string> app;
+  /// `-u/--user` (export): the user the processes run as; unset: the service manager's default.
+  std::optional<std::string> user;
+  /// `-l/--log` (export): the folder of the log files; unset: /var/log/APP (supervisord) or the
+  /// journal (systemd).
+  std::optional<std::string> log_dir;
   /// For `help`: the command to describe (`modhost help start`, `modhost start --help`); empty
   /// for the general help.
   std::string help_topic;

@@ -115,6 +115,22 @@ TEST(Options, HelpAndVersionCommands) {
   EXPECT_NE(help_text().find("modhost help [COMMAND]"), std::string::npos);
 }
 
+TEST(Options, Export) {
+  Options o = ok({"export", "systemd", "out", "-a", "shop", "--user=deploy", "-l/var/log/shop",
+                  "-m", "web=2"});
+  EXPECT_EQ(o.command, Command::Export);
+  EXPECT_EQ(o.export_format, "systemd");
+  EXPECT_EQ(o.export_dir, "out");
+  EXPECT_EQ(o.app, "shop");
+  EXPECT_EQ(o.user, "deploy");
+  EXPECT_EQ(o.log_dir, "/var/log/shop");
+  EXPECT_NE(error({"export", "systemd"}).find("export needs a format and a folder"),
+            std::string::npos);
+  EXPECT_NE(error({"export", "systemd", "a", "b"}).find("export takes a format and a folder"),
+            std::string::npos);
+  EXPECT_EQ(ok({"help", "export"}).help_topic, "export");
+}
+
 TEST(Options, Errors) {
   EXPECT_NE(error({"--bogus"}).find("unknown option \"--bogus\""), std::string::npos);
   EXPECT_NE(error({"-f"}).find("-f needs a value"), std::string::npos);
