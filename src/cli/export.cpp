@@ -8,6 +8,11 @@
 
 namespace modhost::cli {
 
+ShellCommand service_shell_command(const std::string& command) {
+  std::string line = is_simple_shell_command(command) ? "exec " + command : command;
+  return {"/bin/sh", {"-c", std::move(line)}};
+}
+
 std::string default_app_name(const std::string& root) {
   std::string r = root;
   while (r.size() > 1 && (r.back() == '/' || r.back() == '\\')) r.pop_back();

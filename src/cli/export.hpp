@@ -11,6 +11,7 @@
 #include "dotenv.hpp"
 #include "formation.hpp"
 #include "options.hpp"
+#include "shell.hpp"
 #include "modhost/result.hpp"
 
 namespace modhost::cli {
@@ -55,6 +56,11 @@ std::vector<ExportFile> export_systemd(const ExportSpec& spec);
 /// (`errc::invalid_argument`): a value with a newline, which supervisord's format cannot hold.
 /// Pure.
 Result<std::vector<ExportFile>> export_supervisord(const ExportSpec& spec);
+
+/// The command line of a service: `/bin/sh -c COMMAND`, with `exec` in front of a simple command
+/// as `start` runs it on POSIX, whatever system the export runs on (the files are for Linux
+/// service managers). Pure.
+ShellCommand service_shell_command(const std::string& command);
 
 /// The application's name for `-a`'s default: the last component of `root`, with every character
 /// a unit or program name cannot hold (anything but letters, digits, `_`, `-`, `.`) made `-`;

@@ -1,7 +1,6 @@
 // `modhost export supervisord`: one include file with a program per instance and a group.
 
 #include "export.hpp"
-#include "shell.hpp"
 
 namespace modhost::cli {
 
@@ -70,7 +69,7 @@ Result<std::vector<ExportFile>> export_supervisord(const ExportSpec& spec) {
     }
     if (Result<void> r = add_env("PORT", std::to_string(p.port)); !r) return r.error();
     if (Result<void> r = add_env("PS", p.label); !r) return r.error();
-    ShellCommand shell = shell_command(p.command);
+    ShellCommand shell = service_shell_command(p.command);
     std::string command = shell.program;
     for (const std::string& a : shell.args) {
       Result<std::string> q = quoted(a, "the command of " + p.name);

@@ -1,7 +1,6 @@
 // `modhost export systemd`: a target for the application and one service unit per instance.
 
 #include "export.hpp"
-#include "shell.hpp"
 
 namespace modhost::cli {
 
@@ -54,7 +53,7 @@ std::string service(const ExportSpec& spec, const InstancePlan& p) {
   }
   t += "Environment=" + quoted("PORT=" + std::to_string(p.port), false) + "\n";
   t += "Environment=" + quoted("PS=" + p.label, false) + "\n";
-  ShellCommand shell = shell_command(p.command);
+  ShellCommand shell = service_shell_command(p.command);
   t += "ExecStart=" + shell.program;
   for (const std::string& a : shell.args) t += " " + quoted(a, true);
   t += "\n";
