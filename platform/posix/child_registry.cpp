@@ -53,7 +53,8 @@ void unlock_after_fork() { registry().mutex.unlock(); }
 
 void register_fork_handlers() {
   static std::once_flag once;
-  std::call_once(once, [] { ::pthread_atfork(lock_for_fork, unlock_after_fork, unlock_after_fork); });
+  std::call_once(once,
+                 [] { ::pthread_atfork(lock_for_fork, unlock_after_fork, unlock_after_fork); });
 }
 
 }  // namespace

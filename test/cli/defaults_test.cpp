@@ -54,7 +54,8 @@ TEST(Defaults, UnknownKeysWarnBadValuesFailWithFileAndLine) {
     EXPECT_FALSE(r.ok()) << text;
     return r.ok() ? std::string() : r.error().message();
   };
-  EXPECT_EQ(error("\nport: http\n"), ".modhost:2: port must be a port number from 1 to 65535, not \"http\"");
+  EXPECT_EQ(error("\nport: http\n"),
+            ".modhost:2: port must be a port number from 1 to 65535, not \"http\"");
   EXPECT_EQ(error("timeout: soon\n"),
             ".modhost:1: timeout must be a number of seconds (0 to 3600), not \"soon\"");
   EXPECT_EQ(error("just words\n"), ".modhost:1: expected \"key: value\", found \"just words\"");

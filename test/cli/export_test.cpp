@@ -136,7 +136,8 @@ TEST(Export, SupervisordProgramsAndGroupParseAsIni) {
   EXPECT_EQ(web2["command"], "/bin/sh \"-c\" \"exec serve --port $PORT\"");
   EXPECT_EQ(web2["directory"], "/srv/demo");
   EXPECT_EQ(web2["environment"],
-            "QUOTE=\"say \\\"hi\\\" 100%% of $HOME\",MULTI=\"one line\",PORT=\"5001\",PS=\"web.2\"");
+            "QUOTE=\"say \\\"hi\\\" 100%% of $HOME\",MULTI=\"one line\","
+            "PORT=\"5001\",PS=\"web.2\"");
   EXPECT_EQ(web2["user"], "deploy");
   EXPECT_EQ(web2["stopsignal"], "TERM");
   EXPECT_EQ(web2["stopwaitsecs"], "3");  // 2.5 s, rounded up to whole seconds
