@@ -193,4 +193,6 @@ Result<Output> ChildProcess::output() {
   return out;
 }
 
+bool is_modhost_child(ProcessId pid) noexcept { return detail::owns_child(pid); }
+
 }  // namespace modhost

@@ -57,6 +57,11 @@ std::string os_error_text(int code);
 // another code page.
 bool is_directory(const std::string& path) noexcept;
 
+// True when `pid` is a child spawned by spawn_process() and not reaped yet, or a spawn is under
+// way (see modhost::is_modhost_child). POSIX: from the registry the spawn and reap paths keep.
+// Windows: false. Thread-safe.
+bool owns_child(ProcessId pid) noexcept;
+
 // The name of a signal ("SIGTERM"), or an empty view when unknown / not applicable.
 std::string_view signal_name(int sig) noexcept;
 

@@ -215,4 +215,15 @@ class ChildProcess {
   std::shared_ptr<detail::ProcessState> state_;
 };
 
+/// True when `pid` is, or may be, a child process modhost spawned (through `ChildProcess` or a
+/// backend) and has not reaped yet; while a spawn is under way on any thread, true for every pid
+/// (the new child exists before modhost knows its id). For hosts that reap children they did not
+/// spawn (a child subreaper, a container's PID 1): peek at a zombie with
+/// `waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT)`, reap it (`waitid(P_PID, pid, ...)`)
+/// only when this returns false, and look again a little later when it returns true (modhost
+/// reaps its own promptly; until then that zombie hides the others from `P_ALL`). Never call
+/// `waitpid(-1)`. Holds one mutex briefly; never fails; thread-safe. A process forked from the
+/// spawning one owns none of the spawner's children. Windows: always false (no parent reaps there).
+bool is_modhost_child(ProcessId pid) noexcept;
+
 }  // namespace modhost

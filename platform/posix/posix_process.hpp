@@ -81,6 +81,28 @@ SignalOutcome signal_child(ProcessState& state, int sig, int& error) noexcept;
 // still leaves no zombie. The child must have been sent SIGKILL first.
 void reap_directly(ProcessState& state) noexcept;
 
+// ---- Ownership (child_registry.cpp) ------------------------------------------------------------
+//
+// The pids modhost has spawned and not reaped, for owns_child() (src/platform.hpp): a host that
+// reaps other children asks it before reaping a zombie it peeked at.
+
+// A spawn is starting: until the matching end_spawn(), every pid counts as modhost's, since the
+// new child exists before its id is known. Call before fork()/posix_spawn().
+void begin_spawn();
+
+// The spawn is over: `registered` (> 0) is the new child, now known as modhost's until
+// note_reaped(); 0 when no child was left (the spawn failed and reaped what it started).
+void end_spawn(pid_t registered);
+
+// Testing only: `hook` (nullptr: none) runs on the spawning thread right after a child is started
+// and before it is registered, the moment where only the spawn being in flight keeps a host's
+// reaper off it. Thread-safe.
+void set_spawned_hook_for_testing(void (*hook)(pid_t pid)) noexcept;
+
+// Called right after modhost reaped `pid` (or learned that it is not its child any more), never
+// before: from then on a host may reap a process with that id. Thread-safe.
+void note_reaped(pid_t pid) noexcept;
+
 // ---- Spawn paths (spawn_posix_spawn.cpp, spawn_fork.cpp) ---------------------------------------
 
 // Everything a spawn path needs, built by spawn_process() before anything is started, so that the

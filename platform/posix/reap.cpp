@@ -55,6 +55,7 @@ Probe probe_and_reap(ProcessState& state, NativeProcess& native) noexcept {
     // ECHILD: not our child any more. The kernel may still know how it ended (a host that ignores
     // SIGCHLD has its children reaped by the kernel); the group cannot be killed safely now.
     native.reaped = true;
+    note_reaped(pid);
     ExitStatus status;
     if (pidfd_exit_status(native.pidfd, status)) return Probe::exited(status);
     return Probe::lost(kLostReason);
@@ -63,6 +64,8 @@ Probe probe_and_reap(ProcessState& state, NativeProcess& native) noexcept {
   if (native.has_group && state.stop_in_progress()) ::kill(-pid, SIGKILL);
   int r = waitid_retry(pid, info, WEXITED | WNOHANG);
   native.reaped = true;
+  // Only now, after the reap, may a host reap a process with this id (owns_child).
+  note_reaped(pid);
   if (r != 0 || info.si_pid == 0) return Probe::lost(kLostReason);
   return Probe::exited(decode(info));
 }
@@ -134,6 +137,7 @@ void reap_directly(ProcessState& state) noexcept {
     siginfo_t info;
     int r = waitid_retry(pid, info, WEXITED);
     native.reaped = true;
+    note_reaped(pid);
     if (r != 0 || info.si_pid == 0) return Probe::lost(kLostReason);
     return Probe::exited(decode(info));
   });

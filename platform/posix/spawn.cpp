@@ -30,6 +30,7 @@ namespace {
 
 std::atomic<bool> g_force_fork{false};
 std::atomic<bool> g_force_sigchld{false};
+std::atomic<void (*)(pid_t)> g_spawned_hook{nullptr};
 
 // The test switches' environment variables, read once at the first spawn (or first switch).
 void read_test_switches_once() {
@@ -137,6 +138,10 @@ bool set_exit_fallback_for_testing(bool on) noexcept {
   return true;
 }
 
+void set_spawned_hook_for_testing(void (*hook)(pid_t pid)) noexcept {
+  g_spawned_hook.store(hook, std::memory_order_release);
+}
+
 Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options) {
   read_test_switches_once();
   // The exit mechanism of this child: its pidfd where the kernel has them, else SIGCHLD. Made
@@ -229,10 +234,16 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   // sandbox under which glibc's posix_spawn cannot work (see syscall_probe.hpp).
   bool use_fork = g_force_fork.load(std::memory_order_relaxed) || needs_fork_path(plan) ||
                   posix_spawn_unusable_here() || !posix_spawn_reports_exec_errors();
+  // From before the child exists until its pid is registered, every pid counts as modhost's
+  // (owns_child), so a host reaping other children never takes this one's status.
+  begin_spawn();
   SpawnOutcome outcome = use_fork ? spawn_with_fork(plan) : spawn_with_posix_spawn(plan);
   // glibc's posix_spawn creates its child with clone3 and falls back to clone only on ENOSYS: a
   // sandbox that refuses clone3 with EPERM makes it fail, where fork() (plain clone) works.
   if (!use_fork && outcome.error == EPERM && clone3_refused()) outcome = spawn_with_fork(plan);
+  void (*hook)(pid_t) = g_spawned_hook.load(std::memory_order_acquire);
+  if (hook != nullptr && outcome.error == 0) hook(outcome.pid);
+  end_spawn(outcome.error == 0 ? outcome.pid : 0);
   if (outcome.error != 0) {
     std::string note;
     if (outcome.error == EACCES && outcome.stage == nullptr) {
@@ -257,9 +268,11 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
       int err = errno;
       if (err != ESRCH) {
         discard_child(pid, options.new_process_group);
+        note_reaped(pid);
         return spawn_error(err, "cannot watch the process (pidfd_open)");
       }
       gone_before_watched = true;
+      note_reaped(pid);  // the kernel reaped it (a host that ignores SIGCHLD)
     }
   } else if (sigchld_blocked_here()) {
     note_exits_unreported();
@@ -275,6 +288,7 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   }
   if (Result<void> watched = watch_child(state); !watched) {
     discard_child(pid, options.new_process_group);
+    note_reaped(pid);
     state->settle([&] {
       state->native()->reaped = true;
       return Probe::lost("it could not be watched");

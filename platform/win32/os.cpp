@@ -77,6 +77,12 @@ bool is_directory(const std::string& path) noexcept {
   return attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_DIRECTORY) != 0;
 }
 
+bool owns_child(ProcessId) noexcept {
+  // Nothing to protect: a Windows process is not reaped by its parent, so no host call can take
+  // a child's exit status from modhost.
+  return false;
+}
+
 std::string_view signal_name(int) noexcept {
   // Windows has no signals; children end with exit codes only.
   return {};

@@ -55,7 +55,7 @@ std::string resolve_root(const Options& options, const std::string& procfile) {
 }
 
 Result<void> load_env_files(const Options& options, const std::string& root, EnvVars& env,
-                            std::vector<std::string>& used) {
+                            std::vector<std::string>& used, std::vector<std::string>& warnings) {
   std::vector<std::string> files;
   if (options.env_files) {
     files = *options.env_files;
@@ -68,7 +68,7 @@ Result<void> load_env_files(const Options& options, const std::string& root, Env
   for (const auto& file : files) {
     Result<std::string> text = read_text_file(file);
     if (!text) return text.error();
-    Result<void> parsed = parse_dotenv(*text, file, env, inherited);
+    Result<void> parsed = parse_dotenv(*text, file, env, inherited, &warnings);
     if (!parsed) return parsed.error();
     used.push_back(file);
   }
@@ -91,7 +91,7 @@ Result<ProjectConfig> load_project(const Options& options) {
   if (!fs::is_directory(cfg.root, ec)) {
     return Error(errc::invalid_argument, "root " + cfg.root + " is not a directory");
   }
-  Result<void> env = load_env_files(options, cfg.root, cfg.env, cfg.env_files);
+  Result<void> env = load_env_files(options, cfg.root, cfg.env, cfg.env_files, cfg.env_warnings);
   if (!env) return env.error();
 
   if (options.port) {

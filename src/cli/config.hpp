@@ -25,6 +25,8 @@ struct ProjectConfig {
   EnvVars env;
   /// The .env files that were read, in order.
   std::vector<std::string> env_files;
+  /// The .env lines that were skipped, `FILE:LINE: what, skipped`, for the caller to print.
+  std::vector<std::string> env_warnings;
   /// The base port: `-p`, else PORT from the .env files, else `$PORT`, else 5000.
   int base_port = 5000;
 };
@@ -42,10 +44,11 @@ std::string procfile_path(const Options& options);
 std::string resolve_root(const Options& options, const std::string& procfile);
 
 /// Reads the .env files (`-e`, relative to the current directory; else `.env` in `root` when it
-/// exists) into `env`, recording their names in `used`. Errors: an unreadable file, a malformed
-/// line (`FILE:LINE: what`).
+/// exists) into `env`, recording their names in `used` and the lines skipped in `warnings`
+/// (`FILE:LINE: what, skipped`). Errors: an unreadable file, a line that cannot be skipped
+/// safely (`FILE:LINE: what`).
 Result<void> load_env_files(const Options& options, const std::string& root, EnvVars& env,
-                            std::vector<std::string>& used);
+                            std::vector<std::string>& used, std::vector<std::string>& warnings);
 
 /// Loads everything `start` and `check` need. Errors: the Procfile cannot be read or has a
 /// duplicate name (`Procfile: line 4: ...`), it defines no process, an .env error, a bad PORT.

@@ -33,8 +33,8 @@ bool is_key_char(char c) noexcept { return is_key_start(c) || (c >= '0' && c <= 
 class DotenvParser {
  public:
   DotenvParser(std::string_view text, std::string_view file, EnvVars& vars,
-               const EnvLookup& inherited)
-      : text_(text), file_(file), vars_(vars), inherited_(inherited) {}
+               const EnvLookup& inherited, std::vector<std::string>* warnings)
+      : text_(text), file_(file), vars_(vars), inherited_(inherited), warnings_(warnings) {}
 
   Result<void> run() {
     while (pos_ < text_.size()) {
@@ -64,6 +64,17 @@ class DotenvParser {
            (peek() == '\r' && pos_ + 1 == text_.size());
   }
 
+  // A line that is not KEY=VALUE at all (foreman and honcho drop such lines): it cannot hide the
+  // start of a quoted value, so skipping it leaves the rest of the file read as written.
+  bool skip(std::size_t line, const std::string& what) {
+    if (warnings_ != nullptr) {
+      warnings_->push_back(std::string(file_) + ":" + std::to_string(line) + ": " + what +
+                           ", skipped");
+    }
+    skip_rest_of_line();
+    return true;
+  }
+
   bool fail(std::size_t line, const std::string& what) {
     error_ = Error(errc::parse_error,
                    std::string(file_) + ":" + std::to_string(line) + ": " + what);
@@ -88,16 +99,16 @@ class DotenvParser {
     if (key.empty() || !is_key_start(key.front())) {
       std::size_t end = text_.find('\n', key_start);
       std::string_view rest = trim(text_.substr(key_start, end - key_start));
-      return fail(start_line, "expected KEY=VALUE, found \"" + std::string(rest) + "\"");
+      return skip(start_line, "expected KEY=VALUE, found \"" + std::string(rest) + "\"");
     }
     if (!at_line_end() && peek() != '=' && peek() != ' ' && peek() != '\t') {
-      return fail(start_line, "invalid character '" + std::string(1, peek()) +
+      return skip(start_line, "invalid character '" + std::string(1, peek()) +
                                   "' in variable name \"" + key + "...\"");
     }
     skip_blanks();
     if (peek() != '=') {
-      if (at_line_end()) return fail(start_line, "missing '=' after \"" + key + "\"");
-      return fail(start_line, "expected '=' after \"" + key + "\"");
+      if (at_line_end()) return skip(start_line, "missing '=' after \"" + key + "\"");
+      return skip(start_line, "expected '=' after \"" + key + "\"");
     }
     ++pos_;
     skip_blanks();
@@ -261,6 +272,7 @@ class DotenvParser {
   std::string_view file_;
   EnvVars& vars_;
   const EnvLookup& inherited_;
+  std::vector<std::string>* warnings_;
   std::size_t pos_ = 0;
   std::size_t line_ = 1;
   std::optional<Error> error_;
@@ -277,9 +289,9 @@ bool is_valid_env_key(std::string_view key) noexcept {
 }
 
 Result<void> parse_dotenv(std::string_view text, std::string_view file, EnvVars& vars,
-                          const EnvLookup& inherited) {
+                          const EnvLookup& inherited, std::vector<std::string>* warnings) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  return DotenvParser(text, file, vars, inherited).run();
+  return DotenvParser(text, file, vars, inherited, warnings).run();
 }
 
 }  // namespace modhost::cli

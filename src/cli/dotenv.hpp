@@ -44,11 +44,15 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 bool is_valid_env_key(std::string_view key) noexcept;
 
 /// Parses the text of one .env file into `vars` (adding to what earlier files defined; later
-/// definitions win). `file` names the file in error messages. Errors (`errc::parse_error`), each
-/// `FILE:LINE: what`: a line without `=`, an invalid key, an unterminated quote (reported at the
-/// line where the quote opened), text after a closing quote, an unterminated `${`. On error,
+/// definitions win). `file` names the file in messages. A line that is not `KEY=VALUE` at all (no
+/// `=`, or a key that is not a variable name, such as `-foo=command`) is skipped, as foreman and
+/// honcho do, with a warning `FILE:LINE: what, skipped` added to `warnings` when given. Errors
+/// (`errc::parse_error`), each `FILE:LINE: what`, for what cannot be skipped safely: an
+/// unterminated quote (reported at the line where the quote opened: where the value ends is
+/// unknown), text after a closing quote, an unterminated `${` or a bad name in it. On error,
 /// `vars` keeps the definitions read before the bad line. Pure apart from calling `inherited`.
 Result<void> parse_dotenv(std::string_view text, std::string_view file, EnvVars& vars,
-                          const EnvLookup& inherited);
+                          const EnvLookup& inherited,
+                          std::vector<std::string>* warnings = nullptr);
 
 }  // namespace modhost::cli

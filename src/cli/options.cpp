@@ -10,6 +10,9 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
+// The command words, for messages; is_command_word() knows the same ones.
+constexpr const char* kCommandList = "start, run, check, export, help, version";
+
 Error usage_error(const std::string& what) {
   return Error(errc::invalid_argument, what + " (see modhost --help)");
 }
@@ -22,6 +25,7 @@ struct ValueOption {
 constexpr ValueOption kValueOptions[] = {
     {'f', "procfile"}, {'d', "root"},        {'e', "env"},     {'m', "formation"},
     {'c', "concurrency"}, {'p', "port"},     {'t', "timeout"},
+    {'a', "app"},         {'u', "user"},     {'l', "log"},
 };
 
 class Parser {
@@ -42,29 +46,62 @@ class Parser {
         continue;
       }
       if (!options_ended && arg.size() > 1 && arg[0] == '-') {
+        const Command before = opts_.command;
         Result<void> r = option(arg);
         if (!r) return r.error();
-        if (opts_.command == Command::Help || opts_.command == Command::Version) return opts_;
+        if (opts_.command == Command::Help || opts_.command == Command::Version) {
+          // `modhost start --help` describes start; `modhost help --version` is still help.
+          if (before == Command::Help) opts_.command = Command::Help;
+          if (command_seen && opts_.help_topic.empty() && before != Command::Help &&
+              before != Command::Version) {
+            opts_.help_topic = command_word_;
+          }
+          return opts_;
+        }
         continue;
       }
-      if (!command_seen && opts_.processes.empty() &&
-          (arg == "start" || arg == "run" || arg == "check")) {
+      if (!command_seen && opts_.processes.empty() && is_command_word(arg)) {
         command_seen = true;
-        opts_.command = arg == "start" ? Command::Start
-                        : arg == "run" ? Command::Run
-                                       : Command::Check;
+        command_word_ = arg;
+        opts_.command = arg == "start"     ? Command::Start
+                        : arg == "run"     ? Command::Run
+                        : arg == "check"   ? Command::Check
+                        : arg == "help"    ? Command::Help
+                        : arg == "export"  ? Command::Export
+                                           : Command::Version;
         continue;
       }
       if (opts_.command == Command::Run) {
         opts_.run_argv.push_back(arg);
       } else if (opts_.command == Command::Check) {
         return usage_error("check takes no process names, got \"" + arg + "\"");
+      } else if (opts_.command == Command::Export) {
+        if (opts_.export_format.empty()) {
+          opts_.export_format = arg;
+        } else if (opts_.export_dir.empty()) {
+          opts_.export_dir = arg;
+        } else {
+          return usage_error("export takes a format and a folder, got \"" + arg + "\" too");
+        }
+      } else if (opts_.command == Command::Version) {
+        return usage_error("version takes no arguments, got \"" + arg + "\"");
+      } else if (opts_.command == Command::Help) {
+        if (!opts_.help_topic.empty()) {
+          return usage_error("help takes one command name, got \"" + arg + "\" too");
+        }
+        if (!is_command_word(arg)) {
+          return usage_error("unknown command \"" + arg + "\" (commands: " + kCommandList + ")");
+        }
+        opts_.help_topic = arg;
       } else {
         opts_.processes.push_back(arg);
       }
     }
     if (opts_.command == Command::Run && opts_.run_argv.empty()) {
       return usage_error("run needs a command, e.g. modhost run env");
+    }
+    if (opts_.command == Command::Export && opts_.export_dir.empty()) {
+      return usage_error("export needs a format and a folder, e.g. modhost export systemd out");
     }
     return opts_;
   }
@@ -81,6 +118,7 @@ class Parser {
     }
     if (arg == "--no-color" || arg == "--no-colour") {
       opts_.color = ColorMode::Never;
+      opts_.color_given = true;
       return ok_result();
     }
     if (arg == "--no-timestamp") {
@@ -93,6 +131,7 @@ class Parser {
     }
     if (arg == "--color" || arg == "--colour") {
       opts_.color = ColorMode::Always;
+      opts_.color_given = true;
       return ok_result();
     }
     if (arg.rfind("--color=", 0) == 0 || arg.rfind("--colour=", 0) == 0) {
@@ -101,6 +140,7 @@ class Parser {
       else if (v == "always") opts_.color = ColorMode::Always;
       else if (v == "never") opts_.color = ColorMode::Never;
       else return usage_error("--color must be auto, always or never, not \"" + v + "\"");
+      opts_.color_given = true;
       return ok_result();
     }
 
@@ -157,11 +197,18 @@ class Parser {
         opts_.port = port;
         break;
       }
+      case 'a':
+      case 'u':
+      case 'l':
+        if (value.empty()) return usage_error(flag + " needs a value");
+        (which == 'a' ? opts_.app : which == 'u' ? opts_.user : opts_.log_dir) = value;
+        break;
       case 't':
         if (!parse_seconds(value, opts_.timeout)) {
           return usage_error(flag + " must be a number of seconds (0 to 3600), not \"" + value +
                              "\"");
         }
+        opts_.timeout_given = true;
         break;
       default:
         break;
@@ -172,6 +219,7 @@ class Parser {
   const std::vector<std::string>& args_;
   std::size_t i_ = 0;
   Options opts_;
+  std::string command_word_;  // the command word given, for `COMMAND --help`
 };
 
 }  // namespace
@@ -201,17 +249,87 @@ Result<Options> parse_options(const std::vector<std::string>& args) { return Par
 
 std::string version_text() { return std::string("modhost ") + kVersion + "\n"; }
 
-std::string help_text() {
+bool is_command_word(const std::string& word) noexcept {
+  return word == "start" || word == "run" || word == "check" || word == "help" ||
+         word == "version" || word == "export";
+}
+
+namespace {
+
+// The help of one command: `modhost help COMMAND` and `modhost COMMAND --help`.
+std::string command_help(const std::string& topic) {
+  if (topic == "start") {
+    return R"TXT(Usage: modhost [start] [OPTIONS] [PROCESS...]
+
+Runs every process of the Procfile (or only the PROCESS types named), each in its own
+process group, and prints their output with a name column. Stops them all when one exits,
+on SIGINT, SIGTERM or SIGHUP, or when stdout is closed. Options: -f, -d, -e, -m/-c, -p, -t,
+--color, --no-color, --no-timestamp, --no-prefix (see modhost --help).
+)TXT";
+  }
+  if (topic == "run") {
+    return R"TXT(Usage: modhost run [OPTIONS] CMD [ARGS...]
+
+Runs one command with the .env files applied, on the tool's own terminal, and exits with its
+code (127 when it cannot be started). CMD is looked up on PATH; a single word that names an
+entry of the Procfile runs that entry's command instead (in the root, through the shell), as
+foreman does. Signals sent to modhost are forwarded to it. Options: -f, -d, -e (see
+modhost --help).
+)TXT";
+  }
+  if (topic == "check") {
+    return R"TXT(Usage: modhost check [OPTIONS]
+
+Reads the Procfile and the .env files, warns about lines it skips, and prints
+"valid procfile detected (NAMES)"; exits with 1 when the configuration is bad. Options: -f,
+-d, -e, -m/-c, -p (see modhost --help).
+)TXT";
+  }
+  if (topic == "export") {
+    return R"TXT(Usage: modhost export FORMAT DIR [OPTIONS]
+
+Writes service definitions for the Procfile into the existing folder DIR, one per instance of
+the formation, each with its PORT, PS, the .env variables and the root as working directory:
+  systemd      APP.target, and APP-NAME.N.service per instance (KillMode=control-group,
+               TimeoutStopSec from -t, Restart=always; logs: the journal, or -l DIR/NAME.N.log)
+  supervisord  APP.conf: a [program:APP-NAME-N] per instance and a [group:APP] (stopwaitsecs
+               from -t, stopasgroup, killasgroup; logs in -l, default /var/log/APP)
+Options: -a APP (default: the root folder's name), -u USER (default: none given), -l LOGDIR,
+-f, -d, -e, -m/-c, -p, -t (see modhost --help).
+)TXT";
+  }
+  if (topic == "help") {
+    return R"TXT(Usage: modhost help [COMMAND]
+
+Shows the general help, or the help of COMMAND (start, run, check, export, help, version).
+)TXT";
+  }
+  return R"TXT(Usage: modhost version
+
+Shows the version, like modhost --version.
+)TXT";
+}
+
+}  // namespace
+
+std::string help_text(const std::string& topic) {
+  if (is_command_word(topic)) return command_help(topic);
   return R"(modhost - run the processes of a Procfile, like foreman and honcho
 
 Usage:
   modhost [start] [OPTIONS] [PROCESS...]   run every process (or only those named)
   modhost run [OPTIONS] CMD [ARGS...]      run one command with the .env applied
+  modhost run [OPTIONS] NAME               run the Procfile's entry NAME
   modhost check [OPTIONS]                  validate the Procfile and list its processes
+  modhost export FORMAT DIR [OPTIONS]      write systemd or supervisord files (see
+                                           modhost help export)
+  modhost help [COMMAND]                   this help, or the help of COMMAND
+  modhost version                          the version
   modhost --help | --version
 
 Options:
-  -f, --procfile FILE     the Procfile (default: $PROCFILE, else ./Procfile)
+  -f, --procfile FILE     the Procfile (default: PROCFILE from the .env files, else
+                          $PROCFILE, else ./Procfile)
   -d, --root DIR          the processes' working directory (default: the Procfile's folder)
   -e, --env FILE[,FILE]   .env files to apply, later files win (default: .env in the root,
                           if present); their values override the inherited environment
@@ -223,6 +341,9 @@ Options:
                           environment, else 5000); each instance gets
                           PORT = N + 100 x (its line's index in the Procfile) + (instance - 1)
   -t, --timeout SECS      grace period after the graceful signal before the kill (default 5)
+  -a, --app NAME          export: the application's name (default: the root folder's name)
+  -u, --user USER         export: the user the processes run as
+  -l, --log DIR           export: the folder of the log files
       --color[=auto|always|never]
                           colour the output (auto: when stdout is a terminal, NO_COLOR is
                           unset and TERM is not "dumb")
@@ -232,6 +353,10 @@ Options:
   -h, --help              show this help
   -v, --version           show the version
 
+Defaults: a file .modhost (else foreman's .foreman) in the -d folder or the current one sets
+defaults with foreman's keys, one "key: value" a line: procfile, env, formation (or
+concurrency), port, timeout, color. Options given on the command line win.
+
 Each process runs under /bin/sh -c (cmd.exe /d /s /c on Windows) in its own process group,
 in the root, with stdin from the null device, and PS=NAME.N and PORT in its environment; a
 command that is one simple command is run with "exec", so the program itself gets the
@@ -239,6 +364,8 @@ signals. When one process exits, on SIGINT, SIGTERM or SIGHUP, or when stdout is
 every process gets SIGTERM at once and whatever is left after --timeout is killed; a second
 Ctrl-C kills at once. SIGUSR1 and SIGUSR2 are forwarded. The exit code is that of the process that exited first (128 + N if signal N
 ended it), 128 + N when signal N stopped modhost (130 for Ctrl-C), and 1 for bad input.
+On Linux modhost is a child subreaper: processes orphaned by the ones it runs are reparented
+to it and reaped, so it can be a container's PID 1 (SIGTERM and SIGINT work there too).
 )";
 }
 

@@ -1,30 +1,61 @@
 #include "run_command.hpp"
 
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "config.hpp"
+#include "reaper.hpp"
+#include "shell.hpp"
 #include "signals.hpp"
 #include "terminal.hpp"
 #include "modhost/child_process.hpp"
 
 namespace modhost::cli {
 
+namespace {
+
+// The Procfile entry `modhost run NAME` names: only for a single word, and only when the Procfile
+// can be read and defines it (otherwise NAME is a command, as in foreman).
+std::optional<ProcfileEntry> procfile_entry(const Options& options) {
+  if (options.run_argv.size() != 1) return std::nullopt;
+  Result<std::string> text = read_text_file(procfile_path(options));
+  if (!text) return std::nullopt;
+  Result<Procfile> procfile = parse_procfile(*text);
+  if (!procfile) return std::nullopt;
+  std::size_t at = procfile->index_of(options.run_argv.front());
+  if (at == procfile->entries.size()) return std::nullopt;
+  return procfile->entries[at];
+}
+
+}  // namespace
+
 int run_command(const Options& options) {
   std::string root = resolve_root(options, procfile_path(options));
   EnvVars env;
   std::vector<std::string> used;
-  Result<void> loaded = load_env_files(options, root, env, used);
+  std::vector<std::string> warnings;
+  Result<void> loaded = load_env_files(options, root, env, used, warnings);
+  for (const std::string& w : warnings) write_stderr("modhost: warning: " + w + "\n");
   if (!loaded) {
     write_stderr("modhost: error: " + loaded.error().message() + "\n");
     return 1;
   }
 
   SpawnOptions so;
-  so.program = options.run_argv.front();
-  so.args.assign(options.run_argv.begin() + 1, options.run_argv.end());
+  if (std::optional<ProcfileEntry> entry = procfile_entry(options)) {
+    // `modhost run web` runs the Procfile's web command, as foreman does, in the root as start
+    // would.
+    ShellCommand shell = shell_command(entry->command);
+    so.program = shell.program;
+    so.args = shell.args;
+    so.working_directory = root;
+  } else {
+    so.program = options.run_argv.front();
+    so.args.assign(options.run_argv.begin() + 1, options.run_argv.end());
+    if (options.root) so.working_directory = root;
+  }
   for (const auto& kv : env.items()) so.env.emplace_back(kv.first, kv.second);
-  if (options.root) so.working_directory = root;
   so.stdin_mode = Stdio::Inherit;
   so.stdout_mode = Stdio::Inherit;
   so.stderr_mode = Stdio::Inherit;
@@ -53,6 +84,11 @@ int run_command(const Options& options) {
   if (!watcher) {
     write_stderr("modhost: error: " + watcher.error().message() + "\n");
     return 1;
+  }
+  // As PID 1 of a container, `modhost run` reaps what the command leaves behind (see reaper.hpp).
+  if (Result<void> reaper = start_orphan_reaper(); !reaper) {
+    write_stderr("modhost: warning: cannot reap orphaned processes: " + reaper.error().message() +
+                 "\n");
   }
   Result<ChildProcess> child = ChildProcess::spawn(so);
   if (!child) {

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "event_queue.hpp"
+#include "reaper.hpp"
 #include "shell.hpp"
 #include "signals.hpp"
 #include "summary.hpp"
@@ -39,6 +40,11 @@ class StartRun {
     if (!watcher) {
       write_stderr("modhost: error: " + watcher.error().message() + "\n");
       return 1;
+    }
+    // Before the first spawn: the library's SIGCHLD handler, if it needs one, chains to the
+    // reaper's. Not fatal: without it, orphans are left to init as before.
+    if (Result<void> reaper = start_orphan_reaper(); !reaper) {
+      out_.system("cannot reap orphaned processes: " + reaper.error().message(), LogLevel::Warn);
     }
 
     LocalBackendOptions bo;

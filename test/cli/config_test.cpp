@@ -79,12 +79,24 @@ TEST(Config, Errors) {
                                        ": line 3: duplicate process name \"web\" (first defined "
                                        "on line 1)");
 
-  o.procfile = fixture("bad_env/Procfile");
+  o.procfile = fixture("bad_quote/Procfile");
   Result<ProjectConfig> env = load_project(o);
   ASSERT_FALSE(env.ok());
 #ifndef _WIN32  // The message names the file by its Windows path there ("Z:\\work\\..." under Wine).
-  EXPECT_EQ(env.error().message(),
-            fixture("bad_env") + "/.env:3: missing '=' after \"NOT_AN_ASSIGNMENT\"");
+  EXPECT_EQ(env.error().message(), fixture("bad_quote") + "/.env:2: unterminated double-quoted value");
+#endif
+}
+
+TEST(Config, EnvLinesThatAreNotAssignmentsAreWarnings) {
+  Options o;
+  o.procfile = fixture("bad_env/Procfile");
+  Result<ProjectConfig> cfg = load_project(o);
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message();
+  EXPECT_EQ(*cfg->env.find("GOOD"), "1");
+  ASSERT_EQ(cfg->env_warnings.size(), 2u);
+#ifndef _WIN32  // The file is named by its Windows path there.
+  EXPECT_EQ(cfg->env_warnings[0],
+            fixture("bad_env") + "/.env:3: missing '=' after \"NOT_AN_ASSIGNMENT\", skipped");
 #endif
 }
 

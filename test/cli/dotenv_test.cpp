@@ -32,6 +32,17 @@ class Dotenv : public ::testing::Test {
     EXPECT_EQ(r.error().code(), make_error_code(errc::parse_error));
     return r.error().message();
   }
+  // Parses a text that has skipped lines; returns the warnings, one per skipped line.
+  std::vector<std::string> warnings_of(std::string_view text, EnvVars& vars) {
+    std::vector<std::string> warnings;
+    Result<void> r = parse_dotenv(text, "conf/.env", vars, lookup(), &warnings);
+    EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message());
+    return warnings;
+  }
+  std::vector<std::string> warnings_of(std::string_view text) {
+    EnvVars vars;
+    return warnings_of(text, vars);
+  }
   static std::string get(const EnvVars& v, std::string_view key) {
     const std::string* s = v.find(key);
     return s ? *s : "<unset>";
@@ -125,19 +136,38 @@ TEST_F(Dotenv, CrlfFile) {
   EXPECT_EQ(get(v, "C"), "y");
 }
 
-TEST_F(Dotenv, ErrorLineWithoutEquals) {
-  EXPECT_EQ(parse_error("A=1\n\nJUSTAWORD\n"), "conf/.env:3: missing '=' after \"JUSTAWORD\"");
+// foreman and honcho skip what is not KEY=VALUE; modhost skips it too, and says so.
+TEST_F(Dotenv, LineWithoutEqualsIsSkippedWithAWarning) {
+  EnvVars v;
+  EXPECT_EQ(warnings_of("A=1\n\nJUSTAWORD\nB=2\n", v),
+            std::vector<std::string>{"conf/.env:3: missing '=' after \"JUSTAWORD\", skipped"});
+  EXPECT_EQ(get(v, "A"), "1");
+  EXPECT_EQ(get(v, "B"), "2");
+  EXPECT_EQ(get(v, "JUSTAWORD"), "<unset>");
 }
 
-TEST_F(Dotenv, ErrorWordsWithoutEquals) {
-  EXPECT_EQ(parse_error("A=1\nbad line\n"), "conf/.env:2: expected '=' after \"bad\"");
+TEST_F(Dotenv, WordsWithoutEqualsAreSkipped) {
+  EXPECT_EQ(warnings_of("A=1\nbad line\n"),
+            std::vector<std::string>{"conf/.env:2: expected '=' after \"bad\", skipped"});
 }
 
-TEST_F(Dotenv, ErrorInvalidKey) {
-  EXPECT_EQ(parse_error("1A=x\n"), "conf/.env:1: expected KEY=VALUE, found \"1A=x\"");
-  EXPECT_EQ(parse_error("A=1\nMY-KEY=x\n"),
-            "conf/.env:2: invalid character '-' in variable name \"MY...\"");
-  EXPECT_EQ(parse_error("=x\n"), "conf/.env:1: expected KEY=VALUE, found \"=x\"");
+TEST_F(Dotenv, InvalidKeysAreSkipped) {
+  EnvVars v;
+  EXPECT_EQ(warnings_of("-foo=command\n1A=x\nMY-KEY=x\n=x\nOK=yes\n", v),
+            (std::vector<std::string>{
+                "conf/.env:1: expected KEY=VALUE, found \"-foo=command\", skipped",
+                "conf/.env:2: expected KEY=VALUE, found \"1A=x\", skipped",
+                "conf/.env:3: invalid character '-' in variable name \"MY...\", skipped",
+                "conf/.env:4: expected KEY=VALUE, found \"=x\", skipped"}));
+  EXPECT_EQ(get(v, "OK"), "yes");
+  EXPECT_EQ(v.items().size(), 1u);
+}
+
+TEST_F(Dotenv, SkippedLineAfterAMultiLineValueHasItsOwnNumber) {
+  EnvVars v;
+  EXPECT_EQ(warnings_of("K=\"a\nb\"\nnot an assignment\n", v),
+            std::vector<std::string>{"conf/.env:3: expected '=' after \"not\", skipped"});
+  EXPECT_EQ(get(v, "K"), "a\nb");
 }
 
 TEST_F(Dotenv, ErrorUnterminatedQuotesReportTheOpeningLine) {
@@ -159,7 +189,7 @@ TEST_F(Dotenv, ErrorBadExpansion) {
 
 TEST_F(Dotenv, ErrorKeepsEarlierDefinitions) {
   EnvVars v;
-  EXPECT_FALSE(parse_dotenv("A=1\nbad line\n", "f", v, lookup()).ok());
+  EXPECT_FALSE(parse_dotenv("A=1\nB='open\n", "f", v, lookup()).ok());
   EXPECT_EQ(get(v, "A"), "1");
 }
 

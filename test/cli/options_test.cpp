@@ -96,6 +96,41 @@ TEST(Options, CheckHelpVersion) {
   EXPECT_NE(error({"check", "web"}).find("check takes no process names"), std::string::npos);
 }
 
+TEST(Options, HelpAndVersionCommands) {
+  EXPECT_EQ(ok({"version"}).command, Command::Version);
+  Options help = ok({"help"});
+  EXPECT_EQ(help.command, Command::Help);
+  EXPECT_EQ(help.help_topic, "");
+  Options topic = ok({"help", "run"});
+  EXPECT_EQ(topic.command, Command::Help);
+  EXPECT_EQ(topic.help_topic, "run");
+  EXPECT_EQ(ok({"start", "--help"}).help_topic, "start");
+  EXPECT_EQ(ok({"check", "-h"}).help_topic, "check");
+  EXPECT_EQ(ok({"help", "--version"}).command, Command::Help);
+  EXPECT_NE(error({"help", "frobnicate"}).find("unknown command \"frobnicate\" (commands: "),
+            std::string::npos);
+  EXPECT_NE(error({"help", "run", "start"}).find("help takes one command name"), std::string::npos);
+  EXPECT_NE(error({"version", "x"}).find("version takes no arguments"), std::string::npos);
+  EXPECT_NE(help_text("run").find("Usage: modhost run"), std::string::npos);
+  EXPECT_NE(help_text().find("modhost help [COMMAND]"), std::string::npos);
+}
+
+TEST(Options, Export) {
+  Options o = ok({"export", "systemd", "out", "-a", "shop", "--user=deploy", "-l/var/log/shop",
+                  "-m", "web=2"});
+  EXPECT_EQ(o.command, Command::Export);
+  EXPECT_EQ(o.export_format, "systemd");
+  EXPECT_EQ(o.export_dir, "out");
+  EXPECT_EQ(o.app, "shop");
+  EXPECT_EQ(o.user, "deploy");
+  EXPECT_EQ(o.log_dir, "/var/log/shop");
+  EXPECT_NE(error({"export", "systemd"}).find("export needs a format and a folder"),
+            std::string::npos);
+  EXPECT_NE(error({"export", "systemd", "a", "b"}).find("export takes a format and a folder"),
+            std::string::npos);
+  EXPECT_EQ(ok({"help", "export"}).help_topic, "export");
+}
+
 TEST(Options, Errors) {
   EXPECT_NE(error({"--bogus"}).find("unknown option \"--bogus\""), std::string::npos);
   EXPECT_NE(error({"-f"}).find("-f needs a value"), std::string::npos);

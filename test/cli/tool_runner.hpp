@@ -71,6 +71,15 @@ class ToolRun {
   std::optional<std::string> wait_stdout(const std::string& needle) {
     return wait_line(out_, [&](const std::string& l) { return l.find(needle) != std::string::npos; });
   }
+  /// Waits until `count` stdout lines contain `needle`; false after kPatience.
+  bool wait_stdout_count(const std::string& needle, std::size_t count) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return cv_.wait_for(lock, kPatience, [&] {
+      std::size_t n = 0;
+      for (const std::string& l : out_) n += l.find(needle) != std::string::npos ? 1 : 0;
+      return n >= count;
+    });
+  }
   /// Waits for a stdout line equal to `line`.
   std::optional<std::string> wait_stdout_line(const std::string& line) {
     return wait_line(out_, [&](const std::string& l) { return l == line; });

@@ -9,6 +9,7 @@
 
 #ifndef _WIN32  // The SIGCHLD host contract and fork() are POSIX-only.
 
+#include <errno.h>
 #include <signal.h>
 #include <pthread.h>
 #include <sys/prctl.h>
@@ -17,15 +18,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstring>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "modhost/local_backend.hpp"
 #include "../helper/fresh_process.hpp"
 #include "process_test_util.hpp"
+#include "../../platform/posix/posix_process.hpp"
 
 namespace modhost::test {
 namespace {
@@ -263,6 +270,117 @@ TEST_P(HostChildren, HostsOwnChildIsNotReapedByModhost) {
   int status = 0;
   ASSERT_EQ(::waitpid(own, &status, 0), own);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 42);
+}
+
+TEST_P(HostChildren, IsModhostChildWhileRunningAndUntilReaped) {
+  auto c = ChildProcess::spawn(child({"sleep", "1000"}));
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(is_modhost_child(c->pid()));
+  EXPECT_FALSE(is_modhost_child(::getpid()));
+  ASSERT_TRUE(c->stop(5s));
+  EXPECT_FALSE(is_modhost_child(c->pid()));
+}
+
+// A host that reaps every child it did not spawn (a subreaper, an init) by the documented rule:
+// peek with waitid(P_ALL, WNOWAIT), reap only what is_modhost_child() disowns. It runs flat out
+// while modhost spawns children that exit at once (the race: a child exits before modhost has
+// registered or reaped it) and while the host's own children exit. No modhost child may be
+// reaped by the host, and every status arrives intact; every host child is reaped by the host.
+TEST_P(HostChildren, ReaperThatAsksNeverTakesAModhostChild) {
+  std::atomic<bool> done{false};
+  std::mutex mutex;
+  std::condition_variable reaped_cv;
+  std::vector<pid_t> reaped_by_host;  // guarded by mutex
+  std::thread reaper([&] {
+    while (!done.load()) {
+      siginfo_t info;
+      memset(&info, 0, sizeof info);
+      if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0 ||
+          is_modhost_child(info.si_pid)) {
+        std::this_thread::yield();
+        continue;
+      }
+      siginfo_t reaped;
+      memset(&reaped, 0, sizeof reaped);
+      if (::waitid(P_PID, static_cast<id_t>(info.si_pid), &reaped, WEXITED | WNOHANG) == 0 &&
+          reaped.si_pid != 0) {
+        std::lock_guard<std::mutex> lock(mutex);
+        reaped_by_host.push_back(reaped.si_pid);
+        reaped_cv.notify_all();
+      }
+    }
+  });
+  std::vector<pid_t> ours;
+  std::vector<pid_t> host_children;
+  for (int i = 0; i < 20; ++i) {
+    if (i % 5 == 0) {
+      pid_t own = ::fork();
+      ASSERT_GE(own, 0);
+      if (own == 0) ::_exit(0);
+      host_children.push_back(own);
+    }
+    const int code = 1 + i % 50;
+    auto c = ChildProcess::spawn(child({"exit", std::to_string(code)}));
+    ASSERT_TRUE(c) << c.error().message();
+    ours.push_back(static_cast<pid_t>(c->pid()));
+    auto st = c->wait_for(30s);
+    ASSERT_TRUE(st) << "iteration " << i << ": " << st.error().message();
+    ASSERT_TRUE(st->has_value()) << "iteration " << i;
+    EXPECT_EQ(**st, ExitStatus::exited(code)) << "iteration " << i;
+  }
+  // The host's own children are all reaped by the host (a generous wait for the reaper's news).
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    reaped_cv.wait_for(lock, 30s, [&] {
+      for (pid_t h : host_children) {
+        if (std::count(reaped_by_host.begin(), reaped_by_host.end(), h) == 0) return false;
+      }
+      return true;
+    });
+  }
+  done.store(true);
+  reaper.join();
+  for (pid_t h : host_children) {
+    EXPECT_NE(std::count(reaped_by_host.begin(), reaped_by_host.end(), h), 0) << "host child " << h;
+  }
+  for (pid_t p : reaped_by_host) {
+    bool host_child = std::count(host_children.begin(), host_children.end(), p) != 0;
+    bool modhost_child = std::count(ours.begin(), ours.end(), p) != 0;
+    EXPECT_TRUE(host_child || !modhost_child) << "the host reaped modhost's child " << p;
+  }
+}
+
+// The moment between the child's start and its registration: the child has already exited (the
+// hook waits for that without reaping), and a host following the rule must still leave it alone,
+// because a spawn is in flight.
+std::atomic<bool> g_host_reaped_in_hook{false};
+std::atomic<bool> g_owned_in_hook{false};
+
+void reap_like_a_host(pid_t pid) {
+  siginfo_t info;
+  memset(&info, 0, sizeof info);
+  // Blocks until the child has exited, leaving it a zombie.
+  while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR) {
+  }
+  g_owned_in_hook.store(is_modhost_child(pid));
+  if (!g_owned_in_hook.load()) {
+    g_host_reaped_in_hook.store(::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED) == 0);
+  }
+}
+
+TEST_P(HostChildren, ChildIsModhostsFromBeforeItsIdIsKnown) {
+  g_host_reaped_in_hook.store(false);
+  g_owned_in_hook.store(false);
+  detail::set_spawned_hook_for_testing(reap_like_a_host);
+  auto c = ChildProcess::spawn(child({"exit", "3"}));
+  detail::set_spawned_hook_for_testing(nullptr);
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_TRUE(g_owned_in_hook.load());
+  EXPECT_FALSE(g_host_reaped_in_hook.load());
+  auto st = c->wait_for(30s);
+  ASSERT_TRUE(st) << st.error().message();
+  ASSERT_TRUE(st->has_value());
+  EXPECT_EQ(**st, ExitStatus::exited(3));
 }
 
 INSTANTIATE_TEST_SUITE_P(Paths, HostChildren, ::testing::ValuesIn(all_paths()), path_name);

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <string>
@@ -154,18 +155,42 @@ class PosixSignalWatcher final : public SignalWatcher {
     for (;;) {
       siginfo_t info;
       int sig = ::sigwaitinfo(&taken, &info);
-      if (stopping_.load()) return;
+      if (stopping_.load()) {
+        // The kernel hands a thread the signal sent to it alone (the destructor's wake-up) before
+        // one sent to the process, so a stop signal may still be pending that arrived while the
+        // watcher ran (a group's SIGTERM that also ended `run`'s command). It is reported rather
+        // than left to take its default action once the destructor restores the mask.
+        if (sig > 0 && !is_wake_up(sig, info)) report(sig, info);
+        const struct timespec now = {0, 0};
+        while ((sig = ::sigtimedwait(&taken, &info, &now)) > 0 || (sig < 0 && errno == EINTR)) {
+          if (sig > 0 && !is_wake_up(sig, info)) report(sig, info);
+        }
+        return;
+      }
       // EINTR: Linux ends the wait that way after a stop (SIGSTOP, then SIGCONT), handler or not.
       // No other error is possible with a valid set; one would end the thread rather than spin.
       if (sig < 0) {
         if (errno == EINTR) continue;
         return;
       }
-      SignalEvent event;
-      if (!to_signal(sig, event.signal)) continue;  // SIGPIPE: swallowed.
-      event.sent_by_process = sent_by_process(info);
-      callback_(event);
+      report(sig, info);
     }
+  }
+
+  void report(int sig, const siginfo_t& info) {
+    SignalEvent event;
+    if (!to_signal(sig, event.signal)) return;  // SIGPIPE: swallowed.
+    event.sent_by_process = sent_by_process(info);
+    callback_(event);
+  }
+
+  // The destructor's wake-up: kWakeSignal sent by this process to this thread (tgkill).
+  static bool is_wake_up(int sig, const siginfo_t& info) noexcept {
+    return sig == kWakeSignal && info.si_pid == ::getpid()
+#ifdef SI_TKILL
+           && info.si_code == SI_TKILL
+#endif
+        ;
   }
 
   std::function<void(const SignalEvent&)> callback_;
