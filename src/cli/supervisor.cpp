@@ -1,6 +1,8 @@
 #include "supervisor.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -17,6 +19,9 @@
 namespace modhost::cli {
 
 namespace {
+
+// After the processes are gone, the least time the output queue is given to write what it holds.
+constexpr std::chrono::milliseconds kLastOutputWindow{250};
 
 // One `start` run. The main thread owns the decisions (when to stop, the exit code); the other
 // threads (signals, the backend's poll thread, the stopper, the output writer) only report events
@@ -38,6 +43,12 @@ class StartRun {
         [this](const SignalEvent& e) { queue_.push({RunEvent::Kind::SignalCaught, e, {}}); });
     if (!watcher) {
       write_stderr("modhost: error: " + watcher.error().message() + "\n");
+      return 1;
+    }
+    // After the watcher, so that the writer thread blocks the stop signals too.
+    Result<void> writing = out_.start();
+    if (!writing) {
+      write_stderr("modhost: error: " + writing.error().message() + "\n");
       return 1;
     }
 
@@ -72,7 +83,13 @@ class StartRun {
     }
     if (stopper_.joinable()) stopper_.join();
     backend_.reset();
-    print_summary();
+    std::vector<std::string> summary = summary_lines(ends(), options_.timeout);
+    if (out_.broken()) {
+      for (const std::string& line : summary) write_stderr("modhost: " + line + "\n");
+    } else {
+      for (const std::string& line : summary) out_.system(line);
+    }
+    flush_output(summary);
     return exit_code_.value_or(0);
   }
 
@@ -113,7 +130,8 @@ class StartRun {
           begin_stop();
         }
         break;
-      case RunEvent::Kind::StopDone: break;
+      case RunEvent::Kind::StopDone:
+      case RunEvent::Kind::OutputFlushed: break;
     }
   }
 
@@ -149,6 +167,10 @@ class StartRun {
   void begin_stop() {
     if (stopping_) return;
     stopping_ = true;
+    stop_began_ = std::chrono::steady_clock::now();
+    // From now on the poll thread drops what does not fit in the output queue rather than wait
+    // for room: the stop it is about to run must not depend on anyone reading stdout.
+    out_.stop_waiting();
     out_.system("sending SIGTERM to all processes (killing them after " +
                 format_seconds(options_.timeout) + ")");
     // shutdown() blocks for up to the grace period; the main loop must stay free to see a second
@@ -164,7 +186,7 @@ class StartRun {
     if (!r.is_supervisor()) {
       auto it = color_of_.find(std::string(r.module));
       out_.line(r.timestamp, r.module, it == color_of_.end() ? kSystemColor : it->second, r.level,
-                r.line);
+                r.line, PushWait::ForRoom);
       return;
     }
     // The backend's own lifecycle records are replaced by the tool's shorter lines, printed from
@@ -173,7 +195,7 @@ class StartRun {
     std::string_view text = r.line;
     std::string line = r.module.empty() ? std::string(text)
                                         : std::string(r.module) + ": " + std::string(text);
-    out_.line(r.timestamp, kSystemLabel, kSystemColor, r.level, line);
+    out_.line(r.timestamp, kSystemLabel, kSystemColor, r.level, line, PushWait::Never);
   }
 
   // Runs on the backend's poll (or stop) thread as soon as the instance ended, after its last lines
@@ -191,19 +213,33 @@ class StartRun {
     queue_.push({RunEvent::Kind::InstanceEnded, {}, s});
   }
 
-  void print_summary() {
-    std::vector<InstanceEnd> ends;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ends = ends_;
-    }
-    for (const std::string& line : summary_lines(ends, options_.timeout)) {
-      if (out_.broken()) {
-        write_stderr("modhost: " + line + "\n");
-      } else {
-        out_.system(line);
+  std::vector<InstanceEnd> ends() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return ends_;
+  }
+
+  // Gives the output queue until the grace period is over (at least a short while after the
+  // stop, so that a slow reader still gets the last lines), or until a stop signal says not to
+  // wait; then whatever stdout did not take is dropped, and stderr says how much.
+  void flush_output(const std::vector<std::string>& summary) {
+    out_.close([this] { queue_.push({RunEvent::Kind::OutputFlushed, {}, {}}); });
+    const auto now = std::chrono::steady_clock::now();
+    auto deadline = std::max(stop_began_ + options_.timeout, now + kLastOutputWindow);
+    if (forced_.load()) deadline = now + kLastOutputWindow;
+    while (std::optional<RunEvent> e = queue_.pop_until(deadline)) {
+      if (e->kind == RunEvent::Kind::OutputFlushed || e->kind == RunEvent::Kind::OutputBroken) break;
+      if (e->kind == RunEvent::Kind::SignalCaught && e->signal.signal != Signal::User1 &&
+          e->signal.signal != Signal::User2) {
+        break;
       }
     }
+    OutputLoss loss = out_.finish();
+    if (loss.lines == 0) return;
+    // stdout may not be read at all: the summary and the loss go to stderr too.
+    for (const std::string& line : summary) write_stderr("modhost: " + line + "\n");
+    write_stderr("modhost: " + std::to_string(loss.lines) + (loss.lines == 1 ? " line" : " lines") +
+                 " of output (" + std::to_string(loss.bytes) +
+                 " bytes) dropped: stdout did not take them within the grace period\n");
   }
 
   const Options& options_;
@@ -217,6 +253,7 @@ class StartRun {
   std::unique_ptr<LocalProcessBackend> backend_;
   std::thread stopper_;
   bool stopping_ = false;              // main thread only
+  std::chrono::steady_clock::time_point stop_began_;  // main thread only
   std::optional<int> exit_code_;       // main thread only; the first reason to stop decides it
   std::atomic<bool> forced_{false};   // the second interrupt called kill_all
 
