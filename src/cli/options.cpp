@@ -91,6 +91,10 @@ class Parser {
       opts_.prefix = false;
       return ok_result();
     }
+    if (arg == "--separate-stderr") {
+      opts_.merge_stderr = false;
+      return ok_result();
+    }
     if (arg == "--color" || arg == "--colour") {
       opts_.color = ColorMode::Always;
       return ok_result();
@@ -229,6 +233,8 @@ Options:
       --no-color          same as --color=never
       --no-timestamp      leave out the HH:MM:SS column
       --no-prefix         leave out the timestamp and the name column
+      --separate-stderr   read each process's stderr from a pipe of its own (default: one
+                          pipe for stdout and stderr, so their lines keep their order)
   -h, --help              show this help
   -v, --version           show the version
 

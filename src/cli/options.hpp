@@ -40,6 +40,9 @@ struct Options {
   bool timestamps = true;
   /// False with `--no-prefix` (no timestamp and no label: the bare lines).
   bool prefix = true;
+  /// False with `--separate-stderr`: each process's stderr gets a pipe of its own instead of
+  /// sharing its stdout's, which keeps the order of its lines.
+  bool merge_stderr = true;
   /// For `start`: the process types to run (all when empty).
   std::vector<std::string> processes;
   /// For `run`: the command and its arguments.

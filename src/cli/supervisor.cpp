@@ -104,6 +104,9 @@ class StartRun {
     cfg.env.emplace_back("PORT", std::to_string(p.port));
     cfg.env.emplace_back("PS", p.label);
     cfg.working_directory = config_.root;
+    // One pipe for both streams, as foreman and honcho do: the lines keep the order in which the
+    // process wrote them (two pipes are read in whatever order the poll finds them ready).
+    cfg.merge_stderr_into_stdout = options_.merge_stderr;
     Result<InstanceHandle> handle = backend_->spawn_instance(cfg);
     if (!handle) {
       out_.system("cannot start " + p.label + ": " + handle.error().message(), LogLevel::Error);

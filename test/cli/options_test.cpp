@@ -30,6 +30,12 @@ TEST(Options, DefaultsToStart) {
   EXPECT_EQ(o.color, ColorMode::Auto);
   EXPECT_TRUE(o.timestamps);
   EXPECT_TRUE(o.prefix);
+  EXPECT_TRUE(o.merge_stderr);
+}
+
+TEST(Options, SeparateStderr) {
+  EXPECT_FALSE(ok({"start", "--separate-stderr"}).merge_stderr);
+  EXPECT_NE(help_text().find("--separate-stderr"), std::string::npos);
 }
 
 TEST(Options, StartWithProcessesAndOptionsAnywhere) {
