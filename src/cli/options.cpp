@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "text.hpp"
@@ -9,6 +11,9 @@ namespace modhost::cli {
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
+
+// The largest --max-line-length: 64 MiB per stream is already far more than any log line needs.
+constexpr int kMaxLineLengthLimit = 64 * 1024 * 1024;
 
 Error usage_error(const std::string& what) {
   return Error(errc::invalid_argument, what + " (see modhost --help)");
@@ -95,6 +100,15 @@ class Parser {
       opts_.merge_stderr = false;
       return ok_result();
     }
+    if (std::optional<std::string> v = long_value(arg, "--max-line-length")) {
+      int bytes = 0;
+      if (!parse_non_negative_int(*v, bytes) || bytes < 1 || bytes > kMaxLineLengthLimit) {
+        return usage_error("--max-line-length must be a number of bytes from 1 to " +
+                           std::to_string(kMaxLineLengthLimit) + ", not \"" + *v + "\"");
+      }
+      opts_.max_line_length = static_cast<std::size_t>(bytes);
+      return ok_result();
+    }
     if (arg == "--color" || arg == "--colour") {
       opts_.color = ColorMode::Always;
       return ok_result();
@@ -127,6 +141,14 @@ class Parser {
       if (value) return apply(o.short_name, shown, *value);
     }
     return usage_error("unknown option \"" + arg + "\"");
+  }
+
+  // The value of a long-only option given as `--name VALUE` or `--name=VALUE`; nullopt when
+  // `arg` is not that option. A missing value is returned as "", which no such option accepts.
+  std::optional<std::string> long_value(const std::string& arg, const std::string& flag) {
+    if (arg == flag) return i_ + 1 < args_.size() ? args_[++i_] : std::string();
+    if (arg.rfind(flag + "=", 0) == 0) return arg.substr(flag.size() + 1);
+    return std::nullopt;
   }
 
   Result<void> apply(char which, const std::string& flag, const std::string& value) {
@@ -235,6 +257,9 @@ Options:
       --no-prefix         leave out the timestamp and the name column
       --separate-stderr   read each process's stderr from a pipe of its own (default: one
                           pipe for stdout and stderr, so their lines keep their order)
+      --max-line-length BYTES
+                          print a longer line in pieces of BYTES, each with the prefix
+                          (default 1048576: 1 MiB)
   -h, --help              show this help
   -v, --version           show the version
 

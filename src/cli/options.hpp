@@ -3,6 +3,7 @@
 // `modhost check`, `--help`, `--version`, and the options foreman and honcho users know.
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ struct Options {
   /// False with `--separate-stderr`: each process's stderr gets a pipe of its own instead of
   /// sharing its stdout's, which keeps the order of its lines.
   bool merge_stderr = true;
+  /// `--max-line-length`: a longer line is printed in pieces of this many bytes, each with the
+  /// process's prefix; bounds the memory of each process's output.
+  std::size_t max_line_length = 1024 * 1024;
   /// For `start`: the process types to run (all when empty).
   std::vector<std::string> processes;
   /// For `run`: the command and its arguments.

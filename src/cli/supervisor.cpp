@@ -56,6 +56,7 @@ class StartRun {
     bo.sink = [this](const LogRecord& r) { on_record(r); };
     bo.shutdown_grace = options_.timeout;
     bo.partial_line_timeout = std::chrono::milliseconds(100);
+    bo.max_line_length = options_.max_line_length;
     bo.on_exit = [this](const InstanceStatus& s) { on_exit(s); };
     // Comes before the instance's first line, so "started with pid N" precedes its output.
     bo.on_spawn = [this](const InstanceHandle& h) {

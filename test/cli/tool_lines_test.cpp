@@ -1,5 +1,6 @@
 // Integration tests of how the tool forwards each process's lines: stdout and stderr in the
-// order the process wrote them (one pipe for both by default), and long lines.
+// order the process wrote them (one pipe for both by default), and long lines (whole up to
+// --max-line-length, 1 MiB by default; in pieces past it).
 
 #include <gtest/gtest.h>
 
@@ -51,6 +52,27 @@ TEST(ToolLines, SeparateStderrStillForwardsEveryLine) {
     EXPECT_EQ(outs[i - 1], "out" + std::to_string(i));
     EXPECT_EQ(errs[i - 1], "err" + std::to_string(i));
   }
+}
+
+TEST(ToolLines, A200KiBJsonLineArrivesWhole) {
+  ToolRun run({"start", "--no-color", "--no-timestamp", "-f", fixture("bigjson/Procfile")});
+  const std::string line = "{\"level\":\"warn\",\"msg\":\"" + std::string(204800, 'x') + "\"}";
+  EXPECT_TRUE(run.wait_stdout_line("big.1  | " + line)) << run.stdout_text().substr(0, 300);
+  run.send(Signal::Interrupt);
+  ASSERT_TRUE(run.finish());
+  EXPECT_EQ(texts_of(run.stdout_lines(), "big.1 ").size(), 1u) << "the line came in pieces";
+}
+
+TEST(ToolLines, MaxLineLengthCutsLongerLinesIntoPieces) {
+  ToolRun run({"start", "--no-color", "--no-timestamp", "--max-line-length", "100000", "-f",
+               fixture("bigjson/Procfile")});
+  const std::string whole = "{\"level\":\"warn\",\"msg\":\"" + std::string(204800, 'x') + "\"}";
+  EXPECT_TRUE(run.wait_stdout_line("big.1  | " + whole.substr(200000))) << run.stdout_text().size();
+  run.send(Signal::Interrupt);
+  ASSERT_TRUE(run.finish());
+  EXPECT_EQ(texts_of(run.stdout_lines(), "big.1 "),
+            (std::vector<std::string>{whole.substr(0, 100000), whole.substr(100000, 100000),
+                                      whole.substr(200000)}));
 }
 
 }  // namespace
