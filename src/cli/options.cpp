@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "procfile.hpp"
 #include "text.hpp"
 
 namespace modhost::cli {
@@ -100,6 +101,12 @@ class Parser {
       opts_.merge_stderr = false;
       return ok_result();
     }
+    if (std::optional<std::string> v = long_value(arg, "--can-die")) {
+      return add_names("--can-die", *v, opts_.end_rules.can_die, nullptr);
+    }
+    if (std::optional<std::string> v = long_value(arg, "--restart")) {
+      return add_names("--restart", *v, opts_.end_rules.restart, &opts_.end_rules.restart_all);
+    }
     if (std::optional<std::string> v = long_value(arg, "--max-line-length")) {
       int bytes = 0;
       if (!parse_non_negative_int(*v, bytes) || bytes < 1 || bytes > kMaxLineLengthLimit) {
@@ -149,6 +156,30 @@ class Parser {
     if (arg == flag) return i_ + 1 < args_.size() ? args_[++i_] : std::string();
     if (arg.rfind(flag + "=", 0) == 0) return arg.substr(flag.size() + 1);
     return std::nullopt;
+  }
+
+  // Adds the comma-separated process names of `value` to `names`; "all" sets `*all` where the
+  // option has it.
+  Result<void> add_names(const std::string& flag, const std::string& value,
+                         std::vector<std::string>& names, bool* all) {
+    bool any = false;
+    for (std::string_view part : split(value, ',')) {
+      part = trim(part);
+      if (part.empty()) continue;
+      any = true;
+      if (all != nullptr && part == "all") {
+        *all = true;
+      } else if (is_valid_process_name(part)) {
+        names.emplace_back(part);
+      } else {
+        return usage_error(flag + ": invalid process name \"" + std::string(part) + "\"");
+      }
+    }
+    if (!any) {
+      return usage_error(flag + " needs process names, e.g. " + flag +
+                         (all != nullptr ? " web,worker or " + flag + " all" : " migrate"));
+    }
+    return ok_result();
   }
 
   Result<void> apply(char which, const std::string& flag, const std::string& value) {
@@ -257,6 +288,11 @@ Options:
       --no-prefix         leave out the timestamp and the name column
       --separate-stderr   read each process's stderr from a pipe of its own (default: one
                           pipe for stdout and stderr, so their lines keep their order)
+      --can-die NAME[,NAME]
+                          these processes may end without stopping the others
+      --restart NAME[,NAME]|all
+                          start these processes again when they end by themselves, after
+                          1s, doubling up to 30s while they keep ending within a minute
       --max-line-length BYTES
                           print a longer line in pieces of BYTES, each with the prefix
                           (default 1048576: 1 MiB)

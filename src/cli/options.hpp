@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "formation.hpp"
+#include "restart.hpp"
 #include "modhost/result.hpp"
 
 namespace modhost::cli {
@@ -47,6 +48,8 @@ struct Options {
   /// `--max-line-length`: a longer line is printed in pieces of this many bytes, each with the
   /// process's prefix; bounds the memory of each process's output.
   std::size_t max_line_length = 1024 * 1024;
+  /// `--can-die` and `--restart`: the processes that may end by themselves.
+  EndRules end_rules;
   /// For `start`: the process types to run (all when empty).
   std::vector<std::string> processes;
   /// For `run`: the command and its arguments.

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "event_queue.hpp"
+#include "restart.hpp"
 #include "shell.hpp"
 #include "signals.hpp"
 #include "summary.hpp"
@@ -30,11 +31,23 @@ class StartRun {
  public:
   StartRun(const Options& options, const ProjectConfig& config,
            const std::vector<InstancePlan>& plan, OutputWriter& out)
-      : options_(options), config_(config), plan_(plan), out_(out) {
-    for (const auto& p : plan_) color_of_[p.label] = static_cast<int>(p.entry_index);
+      : options_(options),
+        config_(config),
+        plan_(plan),
+        out_(out),
+        restarts_(restart_backoff_base()) {
+    for (const auto& p : plan_) {
+      color_of_[p.label] = static_cast<int>(p.entry_index);
+      plan_of_[p.label] = &p;
+    }
   }
 
   int run() {
+    Result<void> rules = options_.end_rules.check(config_.procfile);
+    if (!rules) {
+      write_stderr("modhost: error: " + rules.error().message() + "\n");
+      return 1;
+    }
     out_.set_on_broken([this] { queue_.push({RunEvent::Kind::OutputBroken, {}, {}}); });
     // First, before any other thread exists: the stopper thread inherits the mask the watcher
     // sets on this one, and must block the stop signals like every thread (the library's threads
@@ -78,13 +91,20 @@ class StartRun {
       if (!spawn(p)) break;
     }
     while (true) {
-      RunEvent e = queue_.pop();
-      if (e.kind == RunEvent::Kind::StopDone) break;
-      handle(e);
+      // Restarts are only pending while no stop has begun (begin_stop cancels them).
+      std::optional<RunEvent> e = queue_.pop_until(restarts_.next_due());
+      if (!e) {
+        restart_due();
+        continue;
+      }
+      if (e->kind == RunEvent::Kind::StopDone) break;
+      handle(*e);
     }
     if (stopper_.joinable()) stopper_.join();
     backend_.reset();
     std::vector<std::string> summary = summary_lines(ends(), options_.timeout);
+    std::string restarted = restart_summary(restarts_.counts());
+    if (!restarted.empty()) summary.push_back(restarted);
     if (out_.broken()) {
       for (const std::string& line : summary) write_stderr("modhost: " + line + "\n");
     } else {
@@ -115,18 +135,48 @@ class StartRun {
       begin_stop();
       return false;
     }
+    ++running_;
+    restarts_.started(p.label, std::chrono::steady_clock::now());
     return true;
+  }
+
+  // Runs on this (the main) thread only, and never after the stop began: begin_stop cancels the
+  // pending restarts first, so no instance is spawned once a stop is under way.
+  void restart_due() {
+    for (const std::string& label : restarts_.take_due(std::chrono::steady_clock::now())) {
+      if (stopping_ || !spawn(*plan_of_.at(label))) return;
+    }
+  }
+
+  // An instance's final status reached the main thread. Before any stop, it ended by itself.
+  void on_instance_ended(const InstanceStatus& s) {
+    --running_;
+    if (stopping_) return;
+    const std::string& label = s.handle.module;
+    const std::string& name = plan_of_.at(label)->name;
+    if (options_.end_rules.restarts(name)) {
+      auto [delay, number] = restarts_.schedule(label, std::chrono::steady_clock::now());
+      out_.system("restarting " + label + " in " + format_seconds(delay) + " (restart " +
+                  std::to_string(number) + ")");
+      return;
+    }
+    if (options_.end_rules.may_end(name)) {
+      if (running_ > 0 || restarts_.pending()) return;
+      // Everything has ended and nothing is to restart: the run is over, and none of the ends
+      // was a failure of the run.
+      out_.system("every process has ended");
+      if (!exit_code_) exit_code_ = 0;
+      begin_stop(false);
+      return;
+    }
+    exit_code_ = s.exit_status ? s.exit_status->shell_code() : 1;
+    begin_stop();
   }
 
   void handle(const RunEvent& e) {
     switch (e.kind) {
       case RunEvent::Kind::SignalCaught: on_signal(e.signal.signal); break;
-      case RunEvent::Kind::InstanceEnded:
-        if (!stopping_) {
-          exit_code_ = e.status.exit_status ? e.status.exit_status->shell_code() : 1;
-          begin_stop();
-        }
-        break;
+      case RunEvent::Kind::InstanceEnded: on_instance_ended(e.status); break;
       case RunEvent::Kind::OutputBroken:
         if (!stopping_) {
           write_stderr("modhost: stdout is closed, stopping all processes\n");
@@ -168,15 +218,21 @@ class StartRun {
     }
   }
 
-  void begin_stop() {
+  // `announce`: say that SIGTERM is sent (false when no process is left to receive it).
+  void begin_stop(bool announce = true) {
     if (stopping_) return;
     stopping_ = true;
     stop_began_ = std::chrono::steady_clock::now();
     // From now on the poll thread drops what does not fit in the output queue rather than wait
     // for room: the stop it is about to run must not depend on anyone reading stdout.
     out_.stop_waiting();
-    out_.system("sending SIGTERM to all processes (killing them after " +
-                format_seconds(options_.timeout) + ")");
+    if (announce) {
+      out_.system("sending SIGTERM to all processes (killing them after " +
+                  format_seconds(options_.timeout) + ")");
+    }
+    for (const std::string& label : restarts_.cancel_all()) {
+      out_.system("restart of " + label + " cancelled");
+    }
     // shutdown() blocks for up to the grace period; the main loop must stay free to see a second
     // Ctrl-C, so it runs here.
     stopper_ = std::thread([this] {
@@ -207,8 +263,18 @@ class StartRun {
   void on_exit(const InstanceStatus& s) {
     InstanceEnd end = classify_end(s, forced_.load());
     {
+      // A restarted label is listed once in the summary, with its last end.
       std::lock_guard<std::mutex> lock(mutex_);
+      auto same = std::find_if(ends_.begin(), ends_.end(),
+                               [&](const InstanceEnd& e) { return e.label == end.label; });
+      if (same != ends_.end()) ends_.erase(same);
       ends_.push_back(end);
+    }
+    // The backend keeps an instance that ended by itself (and its pipes, which a descendant may
+    // still write to) until it is stopped; one that may end is not stopped until the run ends,
+    // so it is let go now. From this callback the call only posts: it never waits.
+    if (s.exited_by_itself && options_.end_rules.may_end(plan_of_.at(s.handle.module)->name)) {
+      (void)backend_->stop_instance(s.handle);
     }
     bool bad = end.kind == EndKind::Killed || end.kind == EndKind::KilledAtOnce ||
                (end.kind == EndKind::ExitedByItself && !end.status.success());
@@ -251,6 +317,7 @@ class StartRun {
   const std::vector<InstancePlan>& plan_;
   OutputWriter& out_;
   std::unordered_map<std::string, int> color_of_;  // read-only once the run starts
+  std::unordered_map<std::string, const InstancePlan*> plan_of_;  // by label; read-only too
 
   EventQueue queue_;
   CancellationToken token_;
@@ -259,6 +326,8 @@ class StartRun {
   bool stopping_ = false;              // main thread only
   std::chrono::steady_clock::time_point stop_began_;  // main thread only
   std::optional<int> exit_code_;       // main thread only; the first reason to stop decides it
+  int running_ = 0;                    // main thread only: spawned, final status not yet seen
+  RestartSchedule restarts_;           // main thread only
   std::atomic<bool> forced_{false};   // the second interrupt called kill_all
 
   std::mutex mutex_;  // guards ends_
