@@ -302,10 +302,14 @@ Options:
 Each process runs under /bin/sh -c (cmd.exe /d /s /c on Windows) in its own process group,
 in the root, with stdin from the null device, and PS=NAME.N and PORT in its environment; a
 command that is one simple command is run with "exec", so the program itself gets the
-signals. When one process exits, on SIGINT, SIGTERM or SIGHUP, or when stdout is closed,
-every process gets SIGTERM at once and whatever is left after --timeout is killed; a second
-Ctrl-C kills at once. SIGUSR1 and SIGUSR2 are forwarded. The exit code is that of the process that exited first (128 + N if signal N
-ended it), 128 + N when signal N stopped modhost (130 for Ctrl-C), and 1 for bad input.
+signals. When one process exits (unless --can-die or --restart names it), on SIGINT,
+SIGTERM or SIGHUP, or when stdout is closed, every process gets SIGTERM at once, pending
+restarts are cancelled, and whatever is left after --timeout is killed; a second Ctrl-C
+kills at once. SIGUSR1 and SIGUSR2 are forwarded. Output that stdout does not take (a pipe
+nobody reads) never holds up a stop: after --timeout it is dropped, and stderr says how much.
+The exit code is that of the process that exited first (128 + N if signal N ended it),
+128 + N when signal N stopped modhost (130 for Ctrl-C), 0 when every process ended and each
+was allowed to, and 1 for bad input.
 )";
 }
 
