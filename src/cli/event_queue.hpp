@@ -52,8 +52,11 @@ class EventQueue {
   }
 
   /// Removes the oldest event, waiting for one until `deadline` (steady clock); nullopt when none
-  /// came by then.
+  /// came by then. `time_point::max()` waits without a deadline.
   std::optional<RunEvent> pop_until(std::chrono::steady_clock::time_point deadline) {
+    // Some C++ libraries turn a steady deadline into a system clock one by adding the difference
+    // of the clocks' readings, which overflows for max(): no deadline is taken as none.
+    if (deadline == std::chrono::steady_clock::time_point::max()) return pop();
     std::unique_lock<std::mutex> lock(mutex_);
     if (!cv_.wait_until(lock, deadline, [this] { return !events_.empty(); })) return std::nullopt;
     return take_locked();
