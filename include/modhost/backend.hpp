@@ -42,6 +42,12 @@ struct OopModuleConfig {
   BackendKind backend;
   /// The module's version, for the record.
   std::optional<std::string> version;
+  /// When true, the instance's stderr is the same pipe as its stdout
+  /// (`SpawnOptions::merge_stderr_into_stdout`), so its lines reach the sink in the order it
+  /// wrote them, all as `StreamKind::Stdout`, each with its own detected level. When false (the
+  /// default), each stream has its own pipe: each keeps its order, but not their order relative
+  /// to each other.
+  bool merge_stderr_into_stdout = false;
 };
 
 /// A running (or exited) instance of a module.

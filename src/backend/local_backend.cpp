@@ -165,6 +165,8 @@ Result<InstanceHandle> LocalProcessBackend::spawn_instance(const OopModuleConfig
   so.stdin_mode = Stdio::Null;
   so.stdout_mode = Stdio::Pipe;
   so.stderr_mode = Stdio::Pipe;
+  // One pipe for both: the spawn gives no stderr pipe, and the poll thread reads one stream.
+  so.merge_stderr_into_stdout = config.merge_stderr_into_stdout;
   so.new_process_group = true;
   so.kill_on_parent_death = impl_->options_.kill_on_parent_death;
   if (config.working_directory && !config.working_directory->empty()) {

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "platform.hpp"
 #include "text.hpp"
 
 namespace modhost::cli {
@@ -13,6 +14,12 @@ namespace modhost::cli {
 namespace fs = std::filesystem;
 
 Result<std::string> read_text_file(const std::string& path) {
+  // fopen() of a directory succeeds on POSIX and the read then fails with no more than "read
+  // error"; Windows says "Permission denied". Either way the user should hear what is wrong.
+  if (detail::is_directory(path)) {
+    std::error_code ec = std::make_error_code(std::errc::is_a_directory);
+    return Error(ec, "cannot read " + path + ": " + ec.message());
+  }
   // fopen/errno rather than ifstream: a missing file must say why in the OS's words.
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (f == nullptr) {

@@ -31,7 +31,8 @@ struct ProjectConfig {
   int base_port = 5000;
 };
 
-/// Reads a whole file. Errors carry the OS reason: `cannot read Procfile: No such file or directory`.
+/// Reads a whole file. Errors carry the OS reason: `cannot read Procfile: No such file or directory`,
+/// `cannot read pdir: Is a directory`.
 Result<std::string> read_text_file(const std::string& path);
 
 /// The inherited environment, as `parse_dotenv` wants it (`std::getenv`).

@@ -1,7 +1,10 @@
 #include "options.hpp"
 
+#include <optional>
+#include <string>
 #include <string_view>
 
+#include "procfile.hpp"
 #include "text.hpp"
 
 namespace modhost::cli {
@@ -12,6 +15,9 @@ constexpr const char* kVersion = "0.1.0";
 
 // The command words, for messages; is_command_word() knows the same ones.
 constexpr const char* kCommandList = "start, run, check, export, help, version";
+
+// The largest --max-line-length: 64 MiB per stream is already far more than any log line needs.
+constexpr int kMaxLineLengthLimit = 64 * 1024 * 1024;
 
 Error usage_error(const std::string& what) {
   return Error(errc::invalid_argument, what + " (see modhost --help)");
@@ -129,6 +135,25 @@ class Parser {
       opts_.prefix = false;
       return ok_result();
     }
+    if (arg == "--separate-stderr") {
+      opts_.merge_stderr = false;
+      return ok_result();
+    }
+    if (std::optional<std::string> v = long_value(arg, "--can-die")) {
+      return add_names("--can-die", *v, opts_.end_rules.can_die, nullptr);
+    }
+    if (std::optional<std::string> v = long_value(arg, "--restart")) {
+      return add_names("--restart", *v, opts_.end_rules.restart, &opts_.end_rules.restart_all);
+    }
+    if (std::optional<std::string> v = long_value(arg, "--max-line-length")) {
+      int bytes = 0;
+      if (!parse_non_negative_int(*v, bytes) || bytes < 1 || bytes > kMaxLineLengthLimit) {
+        return usage_error("--max-line-length must be a number of bytes from 1 to " +
+                           std::to_string(kMaxLineLengthLimit) + ", not \"" + *v + "\"");
+      }
+      opts_.max_line_length = static_cast<std::size_t>(bytes);
+      return ok_result();
+    }
     if (arg == "--color" || arg == "--colour") {
       opts_.color = ColorMode::Always;
       opts_.color_given = true;
@@ -163,6 +188,38 @@ class Parser {
       if (value) return apply(o.short_name, shown, *value);
     }
     return usage_error("unknown option \"" + arg + "\"");
+  }
+
+  // The value of a long-only option given as `--name VALUE` or `--name=VALUE`; nullopt when
+  // `arg` is not that option. A missing value is returned as "", which no such option accepts.
+  std::optional<std::string> long_value(const std::string& arg, const std::string& flag) {
+    if (arg == flag) return i_ + 1 < args_.size() ? args_[++i_] : std::string();
+    if (arg.rfind(flag + "=", 0) == 0) return arg.substr(flag.size() + 1);
+    return std::nullopt;
+  }
+
+  // Adds the comma-separated process names of `value` to `names`; "all" sets `*all` where the
+  // option has it.
+  Result<void> add_names(const std::string& flag, const std::string& value,
+                         std::vector<std::string>& names, bool* all) {
+    bool any = false;
+    for (std::string_view part : split(value, ',')) {
+      part = trim(part);
+      if (part.empty()) continue;
+      any = true;
+      if (all != nullptr && part == "all") {
+        *all = true;
+      } else if (is_valid_process_name(part)) {
+        names.emplace_back(part);
+      } else {
+        return usage_error(flag + ": invalid process name \"" + std::string(part) + "\"");
+      }
+    }
+    if (!any) {
+      return usage_error(flag + " needs process names, e.g. " + flag +
+                         (all != nullptr ? " web,worker or " + flag + " all" : " migrate"));
+    }
+    return ok_result();
   }
 
   Result<void> apply(char which, const std::string& flag, const std::string& value) {
@@ -350,6 +407,16 @@ Options:
       --no-color          same as --color=never
       --no-timestamp      leave out the HH:MM:SS column
       --no-prefix         leave out the timestamp and the name column
+      --separate-stderr   read each process's stderr from a pipe of its own (default: one
+                          pipe for stdout and stderr, so their lines keep their order)
+      --can-die NAME[,NAME]
+                          these processes may end without stopping the others
+      --restart NAME[,NAME]|all
+                          start these processes again when they end by themselves, after
+                          1s, doubling up to 30s while they keep ending within a minute
+      --max-line-length BYTES
+                          print a longer line in pieces of BYTES, each with the prefix
+                          (default 1048576: 1 MiB)
   -h, --help              show this help
   -v, --version           show the version
 
@@ -360,10 +427,14 @@ concurrency), port, timeout, color. Options given on the command line win.
 Each process runs under /bin/sh -c (cmd.exe /d /s /c on Windows) in its own process group,
 in the root, with stdin from the null device, and PS=NAME.N and PORT in its environment; a
 command that is one simple command is run with "exec", so the program itself gets the
-signals. When one process exits, on SIGINT, SIGTERM or SIGHUP, or when stdout is closed,
-every process gets SIGTERM at once and whatever is left after --timeout is killed; a second
-Ctrl-C kills at once. SIGUSR1 and SIGUSR2 are forwarded. The exit code is that of the process that exited first (128 + N if signal N
-ended it), 128 + N when signal N stopped modhost (130 for Ctrl-C), and 1 for bad input.
+signals. When one process exits (unless --can-die or --restart names it), on SIGINT,
+SIGTERM or SIGHUP, or when stdout is closed, every process gets SIGTERM at once, pending
+restarts are cancelled, and whatever is left after --timeout is killed; a second Ctrl-C
+kills at once. SIGUSR1 and SIGUSR2 are forwarded. Output that stdout does not take (a pipe
+nobody reads) never holds up a stop: after --timeout it is dropped, and stderr says how much.
+The exit code is that of the process that exited first (128 + N if signal N ended it),
+128 + N when signal N stopped modhost (130 for Ctrl-C), 0 when every process ended and each
+was allowed to, and 1 for bad input.
 On Linux modhost is a child subreaper: processes orphaned by the ones it runs are reparented
 to it and reaped, so it can be a container's PID 1 (SIGTERM and SIGINT work there too).
 )";

@@ -4,11 +4,13 @@
 // `--help`, `--version`), and the options foreman and honcho users know.
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "formation.hpp"
+#include "restart.hpp"
 #include "modhost/result.hpp"
 
 namespace modhost::cli {
@@ -45,6 +47,14 @@ struct Options {
   bool timestamps = true;
   /// False with `--no-prefix` (no timestamp and no label: the bare lines).
   bool prefix = true;
+  /// False with `--separate-stderr`: each process's stderr gets a pipe of its own instead of
+  /// sharing its stdout's, which keeps the order of its lines.
+  bool merge_stderr = true;
+  /// `--max-line-length`: a longer line is printed in pieces of this many bytes, each with the
+  /// process's prefix; bounds the memory of each process's output.
+  std::size_t max_line_length = 1024 * 1024;
+  /// `--can-die` and `--restart`: the processes that may end by themselves.
+  EndRules end_rules;
   /// For `start`: the process types to run (all when empty).
   std::vector<std::string> processes;
   /// For `run`: the command and its arguments.

@@ -49,38 +49,18 @@ std::string format_line(const OutputStyle& style, std::string_view hms, std::str
   return out;
 }
 
-OutputWriter::OutputWriter(OutputStyle style, std::function<WriteStatus(std::string_view)> write)
-    : style_(style), write_(std::move(write)) {}
-
-void OutputWriter::set_on_broken(std::function<void()> on_broken) {
-  on_broken_ = std::move(on_broken);
-}
+OutputWriter::OutputWriter(OutputStyle style, std::function<WriteStatus(std::string_view)> write,
+                           std::size_t capacity)
+    : style_(style), queue_(std::move(write), capacity) {}
 
 void OutputWriter::line(std::chrono::system_clock::time_point time, std::string_view label,
-                        int color_index, LogLevel level, std::string_view text) {
-  std::string formatted = format_line(style_, style_.prefix && style_.timestamps
-                                                  ? local_hms(time)
-                                                  : std::string(),
-                                      label, color_index, level, text);
-  bool report = false;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (broken_) return;
-    if (write_(formatted) != WriteStatus::Ok) {
-      broken_ = true;
-      report = true;
-    }
-  }
-  if (report && on_broken_) on_broken_();
+                        int color_index, LogLevel level, std::string_view text, PushWait wait) {
+  std::string hms = style_.prefix && style_.timestamps ? local_hms(time) : std::string();
+  queue_.push(format_line(style_, hms, label, color_index, level, text), wait);
 }
 
 void OutputWriter::system(std::string_view text, LogLevel level) {
-  line(std::chrono::system_clock::now(), kSystemLabel, kSystemColor, level, text);
-}
-
-bool OutputWriter::broken() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return broken_;
+  line(std::chrono::system_clock::now(), kSystemLabel, kSystemColor, level, text, PushWait::Never);
 }
 
 }  // namespace modhost::cli

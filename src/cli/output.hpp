@@ -1,16 +1,17 @@
 #pragma once
 // The tool's output: `HH:MM:SS label | line`, labels padded to one width, a colour per process,
-// errors red and warnings yellow; and a writer that puts each line out whole.
+// errors red and warnings yellow; and a writer that puts each line out whole, through a queue.
 
 #include <chrono>
 #include <cstddef>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "options.hpp"
+#include "output_queue.hpp"
 #include "terminal.hpp"
 #include "modhost/log.hpp"
 
@@ -46,36 +47,51 @@ std::string_view color_for(int index) noexcept;
 std::string format_line(const OutputStyle& style, std::string_view hms, std::string_view label,
                         int color_index, LogLevel level, std::string_view text);
 
-/// Writes formatted lines to stdout, one whole line per write, from any thread. After the first
-/// failed write it writes nothing more and reports the failure once through `on_broken`.
+/// The capacity of the tool's output queue: enough to ride out a burst, small enough to bound
+/// memory (see `OutputQueue`).
+inline constexpr std::size_t kOutputQueueCapacity = 1024 * 1024;
+
+/// Formats lines and hands them to an `OutputQueue`, whose thread writes them to stdout whole, in
+/// the order they were given, from any number of threads. After the first failed write nothing
+/// more is written and the failure is reported once through `on_broken`.
 class OutputWriter {
  public:
-  /// A writer with `style`; `write` does the I/O (the tool passes `write_stdout`; tests capture).
-  OutputWriter(OutputStyle style, std::function<WriteStatus(std::string_view)> write);
+  /// A writer with `style`; `write` does the I/O (the tool passes `write_stdout`; tests capture)
+  /// on the queue's thread, once `start()` has started it.
+  OutputWriter(OutputStyle style, std::function<WriteStatus(std::string_view)> write,
+               std::size_t capacity = kOutputQueueCapacity);
 
-  /// Sets the callback run (once, on the writing thread, without the writer's lock held) when a
-  /// write fails. Call before any line is written.
-  void set_on_broken(std::function<void()> on_broken);
+  /// Starts the writing thread (see `OutputQueue::start`).
+  Result<void> start() { return queue_.start(); }
 
-  /// Formats and writes one line stamped `time`. Thread-safe.
+  /// Sets the callback run (once, on the writing thread, without a lock held) when a write fails.
+  /// Call before `start()`.
+  void set_on_broken(std::function<void()> on_broken) { queue_.set_on_broken(std::move(on_broken)); }
+
+  /// Formats and queues one line stamped `time`; `wait` says whether it may wait for room (a
+  /// process's output does, until `stop_waiting()`). Thread-safe.
   void line(std::chrono::system_clock::time_point time, std::string_view label, int color_index,
-            LogLevel level, std::string_view text);
+            LogLevel level, std::string_view text, PushWait wait = PushWait::ForRoom);
 
-  /// A supervisor line, stamped now: `HH:MM:SS system | text`.
+  /// A supervisor line, stamped now: `HH:MM:SS system | text`. Never waits for room.
   void system(std::string_view text, LogLevel level = LogLevel::Info);
 
+  /// See `OutputQueue::stop_waiting`.
+  void stop_waiting() { queue_.stop_waiting(); }
+  /// See `OutputQueue::close`.
+  void close(std::function<void()> on_flushed) { queue_.close(std::move(on_flushed)); }
+  /// See `OutputQueue::finish`.
+  OutputLoss finish() { return queue_.finish(); }
+
   /// True once a write has failed.
-  bool broken() const;
+  bool broken() const { return queue_.broken(); }
 
   /// The style in use.
   const OutputStyle& style() const noexcept { return style_; }
 
  private:
   OutputStyle style_;
-  std::function<WriteStatus(std::string_view)> write_;
-  std::function<void()> on_broken_;
-  mutable std::mutex mutex_;
-  bool broken_ = false;
+  OutputQueue queue_;
 };
 
 }  // namespace modhost::cli

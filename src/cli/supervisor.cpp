@@ -1,6 +1,8 @@
 #include "supervisor.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -10,6 +12,7 @@
 
 #include "event_queue.hpp"
 #include "reaper.hpp"
+#include "restart.hpp"
 #include "shell.hpp"
 #include "signals.hpp"
 #include "summary.hpp"
@@ -19,6 +22,9 @@ namespace modhost::cli {
 
 namespace {
 
+// After the processes are gone, the least time the output queue is given to write what it holds.
+constexpr std::chrono::milliseconds kLastOutputWindow{250};
+
 // One `start` run. The main thread owns the decisions (when to stop, the exit code); the other
 // threads (signals, the backend's poll thread, the stopper, the output writer) only report events
 // through the queue and print lines.
@@ -26,11 +32,23 @@ class StartRun {
  public:
   StartRun(const Options& options, const ProjectConfig& config,
            const std::vector<InstancePlan>& plan, OutputWriter& out)
-      : options_(options), config_(config), plan_(plan), out_(out) {
-    for (const auto& p : plan_) color_of_[p.label] = static_cast<int>(p.entry_index);
+      : options_(options),
+        config_(config),
+        plan_(plan),
+        out_(out),
+        restarts_(restart_backoff_base()) {
+    for (const auto& p : plan_) {
+      color_of_[p.label] = static_cast<int>(p.entry_index);
+      plan_of_[p.label] = &p;
+    }
   }
 
   int run() {
+    Result<void> rules = options_.end_rules.check(config_.procfile);
+    if (!rules) {
+      write_stderr("modhost: error: " + rules.error().message() + "\n");
+      return 1;
+    }
     out_.set_on_broken([this] { queue_.push({RunEvent::Kind::OutputBroken, {}, {}}); });
     // First, before any other thread exists: the stopper thread inherits the mask the watcher
     // sets on this one, and must block the stop signals like every thread (the library's threads
@@ -39,6 +57,12 @@ class StartRun {
         [this](const SignalEvent& e) { queue_.push({RunEvent::Kind::SignalCaught, e, {}}); });
     if (!watcher) {
       write_stderr("modhost: error: " + watcher.error().message() + "\n");
+      return 1;
+    }
+    // After the watcher, so that the writer thread blocks the stop signals too.
+    Result<void> writing = out_.start();
+    if (!writing) {
+      write_stderr("modhost: error: " + writing.error().message() + "\n");
       return 1;
     }
     // Before the first spawn: the library's SIGCHLD handler, if it needs one, chains to the
@@ -51,6 +75,7 @@ class StartRun {
     bo.sink = [this](const LogRecord& r) { on_record(r); };
     bo.shutdown_grace = options_.timeout;
     bo.partial_line_timeout = std::chrono::milliseconds(100);
+    bo.max_line_length = options_.max_line_length;
     bo.on_exit = [this](const InstanceStatus& s) { on_exit(s); };
     // Comes before the instance's first line, so "started with pid N" precedes its output.
     bo.on_spawn = [this](const InstanceHandle& h) {
@@ -72,13 +97,26 @@ class StartRun {
       if (!spawn(p)) break;
     }
     while (true) {
-      RunEvent e = queue_.pop();
-      if (e.kind == RunEvent::Kind::StopDone) break;
-      handle(e);
+      // Restarts are only pending while no stop has begun (begin_stop cancels them).
+      std::optional<RunEvent> e = queue_.pop_until(restarts_.next_due());
+      if (!e) {
+        restart_due();
+        continue;
+      }
+      if (e->kind == RunEvent::Kind::StopDone) break;
+      handle(*e);
     }
     if (stopper_.joinable()) stopper_.join();
     backend_.reset();
-    print_summary();
+    std::vector<std::string> summary = summary_lines(ends(), options_.timeout);
+    std::string restarted = restart_summary(restarts_.counts());
+    if (!restarted.empty()) summary.push_back(restarted);
+    if (out_.broken()) {
+      for (const std::string& line : summary) write_stderr("modhost: " + line + "\n");
+    } else {
+      for (const std::string& line : summary) out_.system(line);
+    }
+    flush_output(summary);
     return exit_code_.value_or(0);
   }
 
@@ -93,6 +131,9 @@ class StartRun {
     cfg.env.emplace_back("PORT", std::to_string(p.port));
     cfg.env.emplace_back("PS", p.label);
     cfg.working_directory = config_.root;
+    // One pipe for both streams, as foreman and honcho do: the lines keep the order in which the
+    // process wrote them (two pipes are read in whatever order the poll finds them ready).
+    cfg.merge_stderr_into_stdout = options_.merge_stderr;
     Result<InstanceHandle> handle = backend_->spawn_instance(cfg);
     if (!handle) {
       out_.system("cannot start " + p.label + ": " + handle.error().message(), LogLevel::Error);
@@ -100,18 +141,48 @@ class StartRun {
       begin_stop();
       return false;
     }
+    ++running_;
+    restarts_.started(p.label, std::chrono::steady_clock::now());
     return true;
+  }
+
+  // Runs on this (the main) thread only, and never after the stop began: begin_stop cancels the
+  // pending restarts first, so no instance is spawned once a stop is under way.
+  void restart_due() {
+    for (const std::string& label : restarts_.take_due(std::chrono::steady_clock::now())) {
+      if (stopping_ || !spawn(*plan_of_.at(label))) return;
+    }
+  }
+
+  // An instance's final status reached the main thread. Before any stop, it ended by itself.
+  void on_instance_ended(const InstanceStatus& s) {
+    --running_;
+    if (stopping_) return;
+    const std::string& label = s.handle.module;
+    const std::string& name = plan_of_.at(label)->name;
+    if (options_.end_rules.restarts(name)) {
+      auto [delay, number] = restarts_.schedule(label, std::chrono::steady_clock::now());
+      out_.system("restarting " + label + " in " + format_seconds(delay) + " (restart " +
+                  std::to_string(number) + ")");
+      return;
+    }
+    if (options_.end_rules.may_end(name)) {
+      if (running_ > 0 || restarts_.pending()) return;
+      // Everything has ended and nothing is to restart: the run is over, and none of the ends
+      // was a failure of the run.
+      out_.system("every process has ended");
+      if (!exit_code_) exit_code_ = 0;
+      begin_stop(false);
+      return;
+    }
+    exit_code_ = s.exit_status ? s.exit_status->shell_code() : 1;
+    begin_stop();
   }
 
   void handle(const RunEvent& e) {
     switch (e.kind) {
       case RunEvent::Kind::SignalCaught: on_signal(e.signal.signal); break;
-      case RunEvent::Kind::InstanceEnded:
-        if (!stopping_) {
-          exit_code_ = e.status.exit_status ? e.status.exit_status->shell_code() : 1;
-          begin_stop();
-        }
-        break;
+      case RunEvent::Kind::InstanceEnded: on_instance_ended(e.status); break;
       case RunEvent::Kind::OutputBroken:
         if (!stopping_) {
           write_stderr("modhost: stdout is closed, stopping all processes\n");
@@ -119,7 +190,8 @@ class StartRun {
           begin_stop();
         }
         break;
-      case RunEvent::Kind::StopDone: break;
+      case RunEvent::Kind::StopDone:
+      case RunEvent::Kind::OutputFlushed: break;
     }
   }
 
@@ -152,11 +224,21 @@ class StartRun {
     }
   }
 
-  void begin_stop() {
+  // `announce`: say that SIGTERM is sent (false when no process is left to receive it).
+  void begin_stop(bool announce = true) {
     if (stopping_) return;
     stopping_ = true;
-    out_.system("sending SIGTERM to all processes (killing them after " +
-                format_seconds(options_.timeout) + ")");
+    stop_began_ = std::chrono::steady_clock::now();
+    // From now on the poll thread drops what does not fit in the output queue rather than wait
+    // for room: the stop it is about to run must not depend on anyone reading stdout.
+    out_.stop_waiting();
+    if (announce) {
+      out_.system("sending SIGTERM to all processes (killing them after " +
+                  format_seconds(options_.timeout) + ")");
+    }
+    for (const std::string& label : restarts_.cancel_all()) {
+      out_.system("restart of " + label + " cancelled");
+    }
     // shutdown() blocks for up to the grace period; the main loop must stay free to see a second
     // Ctrl-C, so it runs here.
     stopper_ = std::thread([this] {
@@ -170,7 +252,7 @@ class StartRun {
     if (!r.is_supervisor()) {
       auto it = color_of_.find(std::string(r.module));
       out_.line(r.timestamp, r.module, it == color_of_.end() ? kSystemColor : it->second, r.level,
-                r.line);
+                r.line, PushWait::ForRoom);
       return;
     }
     // The backend's own lifecycle records are replaced by the tool's shorter lines, printed from
@@ -179,7 +261,7 @@ class StartRun {
     std::string_view text = r.line;
     std::string line = r.module.empty() ? std::string(text)
                                         : std::string(r.module) + ": " + std::string(text);
-    out_.line(r.timestamp, kSystemLabel, kSystemColor, r.level, line);
+    out_.line(r.timestamp, kSystemLabel, kSystemColor, r.level, line, PushWait::Never);
   }
 
   // Runs on the backend's poll (or stop) thread as soon as the instance ended, after its last lines
@@ -187,8 +269,18 @@ class StartRun {
   void on_exit(const InstanceStatus& s) {
     InstanceEnd end = classify_end(s, forced_.load());
     {
+      // A restarted label is listed once in the summary, with its last end.
       std::lock_guard<std::mutex> lock(mutex_);
+      auto same = std::find_if(ends_.begin(), ends_.end(),
+                               [&](const InstanceEnd& e) { return e.label == end.label; });
+      if (same != ends_.end()) ends_.erase(same);
       ends_.push_back(end);
+    }
+    // The backend keeps an instance that ended by itself (and its pipes, which a descendant may
+    // still write to) until it is stopped; one that may end is not stopped until the run ends,
+    // so it is let go now. From this callback the call only posts: it never waits.
+    if (s.exited_by_itself && options_.end_rules.may_end(plan_of_.at(s.handle.module)->name)) {
+      (void)backend_->stop_instance(s.handle);
     }
     bool bad = end.kind == EndKind::Killed || end.kind == EndKind::KilledAtOnce ||
                (end.kind == EndKind::ExitedByItself && !end.status.success());
@@ -197,19 +289,33 @@ class StartRun {
     queue_.push({RunEvent::Kind::InstanceEnded, {}, s});
   }
 
-  void print_summary() {
-    std::vector<InstanceEnd> ends;
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      ends = ends_;
-    }
-    for (const std::string& line : summary_lines(ends, options_.timeout)) {
-      if (out_.broken()) {
-        write_stderr("modhost: " + line + "\n");
-      } else {
-        out_.system(line);
+  std::vector<InstanceEnd> ends() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return ends_;
+  }
+
+  // Gives the output queue until the grace period is over (at least a short while after the
+  // stop, so that a slow reader still gets the last lines), or until a stop signal says not to
+  // wait; then whatever stdout did not take is dropped, and stderr says how much.
+  void flush_output(const std::vector<std::string>& summary) {
+    out_.close([this] { queue_.push({RunEvent::Kind::OutputFlushed, {}, {}}); });
+    const auto now = std::chrono::steady_clock::now();
+    auto deadline = std::max(stop_began_ + options_.timeout, now + kLastOutputWindow);
+    if (forced_.load()) deadline = now + kLastOutputWindow;
+    while (std::optional<RunEvent> e = queue_.pop_until(deadline)) {
+      if (e->kind == RunEvent::Kind::OutputFlushed || e->kind == RunEvent::Kind::OutputBroken) break;
+      if (e->kind == RunEvent::Kind::SignalCaught && e->signal.signal != Signal::User1 &&
+          e->signal.signal != Signal::User2) {
+        break;
       }
     }
+    OutputLoss loss = out_.finish();
+    if (loss.lines == 0) return;
+    // stdout may not be read at all: the summary and the loss go to stderr too.
+    for (const std::string& line : summary) write_stderr("modhost: " + line + "\n");
+    write_stderr("modhost: " + std::to_string(loss.lines) + (loss.lines == 1 ? " line" : " lines") +
+                 " of output (" + std::to_string(loss.bytes) +
+                 " bytes) dropped: stdout did not take them within the grace period\n");
   }
 
   const Options& options_;
@@ -217,13 +323,17 @@ class StartRun {
   const std::vector<InstancePlan>& plan_;
   OutputWriter& out_;
   std::unordered_map<std::string, int> color_of_;  // read-only once the run starts
+  std::unordered_map<std::string, const InstancePlan*> plan_of_;  // by label; read-only too
 
   EventQueue queue_;
   CancellationToken token_;
   std::unique_ptr<LocalProcessBackend> backend_;
   std::thread stopper_;
   bool stopping_ = false;              // main thread only
+  std::chrono::steady_clock::time_point stop_began_;  // main thread only
   std::optional<int> exit_code_;       // main thread only; the first reason to stop decides it
+  int running_ = 0;                    // main thread only: spawned, final status not yet seen
+  RestartSchedule restarts_;           // main thread only
   std::atomic<bool> forced_{false};   // the second interrupt called kill_all
 
   std::mutex mutex_;  // guards ends_

@@ -92,6 +92,29 @@ TEST(LocalBackend, level_is_detected_from_the_text) {
   for (const auto& l : lines) EXPECT_EQ(l.level, LogLevel::Info);
 }
 
+TEST(LocalBackend, merged_stderr_keeps_the_order_and_each_line_its_level) {
+  Recorder rec;
+  auto backend_owner = make_backend(CancellationToken(), rec.options());
+  LocalProcessBackend& backend = *backend_owner;
+  OopModuleConfig cfg = child_config("m", {"alternate", "50"});
+  cfg.merge_stderr_into_stdout = true;
+  auto h = backend.spawn_instance(cfg);
+  ASSERT_TRUE(h.ok()) << h.error().message();
+  ASSERT_TRUE(rec.wait_exits(1));
+  auto lines = rec.lines_of(h->instance_id);
+  ASSERT_EQ(lines.size(), 100u);
+  for (std::size_t i = 0; i < 50; ++i) {
+    const Rec& out = lines[2 * i];
+    const Rec& err = lines[2 * i + 1];
+    EXPECT_EQ(out.line, "out " + std::to_string(i + 1));
+    EXPECT_EQ(err.line, "2026-01-01T00:00:00Z ERROR alternate: err " + std::to_string(i + 1));
+    EXPECT_EQ(*out.stream, StreamKind::Stdout);
+    EXPECT_EQ(*err.stream, StreamKind::Stdout);  // one pipe: the stream cannot be told apart
+    EXPECT_EQ(out.level, LogLevel::Info);
+    EXPECT_EQ(err.level, LogLevel::Error);
+  }
+}
+
 TEST(LocalBackend, instance_ids_are_v7_and_increasing) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());

@@ -100,6 +100,21 @@ TEST(Config, EnvLinesThatAreNotAssignmentsAreWarnings) {
 #endif
 }
 
+TEST(Config, AProcfileOrEnvFileThatIsADirectorySaysSo) {
+  Options o;
+  o.procfile = fixture("env");
+  Result<ProjectConfig> procfile = load_project(o);
+  ASSERT_FALSE(procfile.ok());
+  EXPECT_EQ(procfile.error().message(), "cannot read " + fixture("env") + ": Is a directory");
+  EXPECT_EQ(procfile.error().code(), std::errc::is_a_directory);
+
+  o.procfile = fixture("ports/Procfile");
+  o.env_files = std::vector<std::string>{fixture("env")};
+  Result<ProjectConfig> env = load_project(o);
+  ASSERT_FALSE(env.ok());
+  EXPECT_EQ(env.error().message(), "cannot read " + fixture("env") + ": Is a directory");
+}
+
 TEST(Config, ProcfileWithOnlyCommentsDefinesNothing) {
   Options o;
   o.procfile = fixture("env/.env");  // a file with no "NAME: COMMAND" entry

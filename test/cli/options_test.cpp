@@ -30,6 +30,25 @@ TEST(Options, DefaultsToStart) {
   EXPECT_EQ(o.color, ColorMode::Auto);
   EXPECT_TRUE(o.timestamps);
   EXPECT_TRUE(o.prefix);
+  EXPECT_TRUE(o.merge_stderr);
+}
+
+TEST(Options, MaxLineLength) {
+  EXPECT_EQ(ok({}).max_line_length, 1024u * 1024u);
+  EXPECT_EQ(ok({"--max-line-length", "1000"}).max_line_length, 1000u);
+  EXPECT_EQ(ok({"start", "--max-line-length=65536", "web"}).max_line_length, 65536u);
+  EXPECT_NE(error({"--max-line-length"}).find("--max-line-length must be a number of bytes"),
+            std::string::npos);
+  EXPECT_NE(error({"--max-line-length=0"}).find("from 1 to 67108864, not \"0\""),
+            std::string::npos);
+  EXPECT_NE(error({"--max-line-length", "1k"}).find("not \"1k\""), std::string::npos);
+  EXPECT_NE(error({"--max-line-length", "67108865"}).find("from 1 to"), std::string::npos);
+  EXPECT_NE(help_text().find("--max-line-length BYTES"), std::string::npos);
+}
+
+TEST(Options, SeparateStderr) {
+  EXPECT_FALSE(ok({"start", "--separate-stderr"}).merge_stderr);
+  EXPECT_NE(help_text().find("--separate-stderr"), std::string::npos);
 }
 
 TEST(Options, StartWithProcessesAndOptionsAnywhere) {

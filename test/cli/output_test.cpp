@@ -1,10 +1,18 @@
-// Unit tests of the output format (src/cli/output.hpp).
+// Unit tests of the output format and writer (src/cli/output.hpp) and of the output queue
+// (src/cli/output_queue.hpp).
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
 #include <thread>
 
 #include "cli/output.hpp"
+#include "cli/output_queue.hpp"
 
 namespace modhost::cli {
 namespace {
@@ -45,21 +53,70 @@ TEST(Output, ColoursPrefixPerProcessAndTextPerLevel) {
   EXPECT_EQ(color_for(8), color_for(0));  // the palette cycles
 }
 
-TEST(Output, WriterWritesWholeLinesAndStopsAfterFailure) {
-  std::vector<std::string> written;
+// A write function for the tests: records what it is given and, while `hold` is set, blocks
+// until it is cleared. Shared by value, so a writer thread the queue leaves behind never touches
+// a test's stack.
+struct Gate {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool hold = false;
+  bool inside = false;  // a write is blocked on the gate
+  int fail_from = 0;    // writes from this one on (1-based) fail with Broken; 0: none
   int calls = 0;
+  std::string written;
+  bool flushed = false;
+
+  std::function<WriteStatus(std::string_view)> writer(const std::shared_ptr<Gate>& self) {
+    return [self](std::string_view t) {
+      std::unique_lock<std::mutex> lock(self->mutex);
+      ++self->calls;
+      self->inside = true;
+      self->cv.notify_all();
+      self->cv.wait(lock, [&] { return !self->hold; });
+      self->inside = false;
+      if (self->fail_from != 0 && self->calls >= self->fail_from) return WriteStatus::Broken;
+      self->written.append(t);
+      return WriteStatus::Ok;
+    };
+  }
+  std::function<void()> on_flushed(const std::shared_ptr<Gate>& self) {
+    return [self] {
+      std::lock_guard<std::mutex> lock(self->mutex);
+      self->flushed = true;
+      self->cv.notify_all();
+    };
+  }
+  template <class Pred>
+  bool wait(Pred pred) {
+    std::unique_lock<std::mutex> lock(mutex);
+    return cv.wait_for(lock, std::chrono::seconds(30), pred);
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(mutex);
+    hold = false;
+    cv.notify_all();
+  }
+  std::string text() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return written;
+  }
+};
+
+TEST(Output, WriterWritesWholeLinesInOrderOnItsThread) {
+  auto gate = std::make_shared<Gate>();
   OutputStyle s;
   s.timestamps = true;
-  OutputWriter w(s, [&](std::string_view t) {
-    ++calls;
-    written.emplace_back(t);
-    return calls >= 3 ? WriteStatus::Broken : WriteStatus::Ok;
-  });
-  int broken_reports = 0;
-  w.set_on_broken([&] { ++broken_reports; });
+  OutputWriter w(s, gate->writer(gate));
   w.line(std::chrono::system_clock::now(), "web.1", 0, LogLevel::Info, "one");
   w.system("started");
-  ASSERT_EQ(written.size(), 2u);
+  EXPECT_TRUE(gate->text().empty()) << "nothing is written before start()";
+  ASSERT_TRUE(w.start().ok());
+  w.close(gate->on_flushed(gate));
+  ASSERT_TRUE(gate->wait([&] { return gate->flushed; }));
+  OutputLoss loss = w.finish();
+  EXPECT_EQ(loss.lines, 0u);
+  EXPECT_TRUE(loss.flushed);
+  std::string all = gate->text();
   // A local clock "HH:MM:SS", then the label column.
   auto clock_then = [](const std::string& line, const std::string& rest) {
     if (line.size() != 9 + rest.size() || line[2] != ':' || line[5] != ':' || line[8] != ' ') {
@@ -70,14 +127,42 @@ TEST(Output, WriterWritesWholeLinesAndStopsAfterFailure) {
     }
     return line.compare(9, std::string::npos, rest) == 0;
   };
-  EXPECT_TRUE(clock_then(written[0], "web.1  | one\n")) << written[0];
-  EXPECT_TRUE(clock_then(written[1], "system | started\n")) << written[1];
-  EXPECT_FALSE(w.broken());
-  w.system("third fails");
-  w.system("not attempted");
+  std::size_t nl = all.find('\n');
+  ASSERT_NE(nl, std::string::npos) << all;
+  EXPECT_TRUE(clock_then(all.substr(0, nl + 1), "web.1  | one\n")) << all;
+  EXPECT_TRUE(clock_then(all.substr(nl + 1), "system | started\n")) << all;
+}
+
+TEST(Output, WriterStopsAfterAFailedWriteAndSaysSoOnce) {
+  auto gate = std::make_shared<Gate>();
+  gate->fail_from = 1;
+  OutputStyle s;
+  s.prefix = false;
+  OutputWriter w(s, gate->writer(gate));
+  std::mutex m;
+  std::condition_variable cv;
+  int reports = 0;
+  w.set_on_broken([&] {
+    std::lock_guard<std::mutex> lock(m);
+    ++reports;
+    cv.notify_all();
+  });
+  ASSERT_TRUE(w.start().ok());
+  w.system("fails");
+  {
+    std::unique_lock<std::mutex> lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return reports == 1; }));
+  }
   EXPECT_TRUE(w.broken());
-  EXPECT_EQ(calls, 3);
-  EXPECT_EQ(broken_reports, 1);
+  w.system("not attempted");
+  w.line({}, "x", 0, LogLevel::Info, "nor this");
+  w.close(gate->on_flushed(gate));
+  ASSERT_TRUE(gate->wait([&] { return gate->flushed; }));
+  OutputLoss loss = w.finish();
+  EXPECT_EQ(gate->calls, 1);
+  EXPECT_EQ(reports, 1);
+  // Nobody reads any more: what comes after is discarded, not reported as lost output.
+  EXPECT_EQ(loss.lines, 0u);
 }
 
 TEST(Output, WriterSerialisesThreads) {
@@ -85,9 +170,10 @@ TEST(Output, WriterSerialisesThreads) {
   OutputStyle s;
   s.prefix = false;
   OutputWriter w(s, [&](std::string_view t) {
-    all.append(t);  // unsynchronised on purpose: the writer must serialise (TSan would see it)
+    all.append(t);  // unsynchronised on purpose: one thread writes (TSan would see otherwise)
     return WriteStatus::Ok;
   });
+  ASSERT_TRUE(w.start().ok());
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&w, t] {
@@ -97,11 +183,112 @@ TEST(Output, WriterSerialisesThreads) {
     });
   }
   for (auto& th : threads) th.join();
+  std::mutex m;
+  std::condition_variable cv;
+  bool flushed = false;
+  w.close([&] {
+    std::lock_guard<std::mutex> lock(m);
+    flushed = true;
+    cv.notify_all();
+  });
+  {
+    std::unique_lock<std::mutex> lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return flushed; }));
+  }
+  EXPECT_EQ(w.finish().lines, 0u);
   ASSERT_EQ(all.size(), 4u * 200u * 51u);
   for (std::size_t i = 0; i < all.size(); i += 51) {
     EXPECT_EQ(all.find_first_not_of(all[i], i), i + 50) << "interleaved line at " << i;
     EXPECT_EQ(all[i + 50], '\n');
   }
+}
+
+// Fills a queue of `capacity` bytes whose writer is held in its first write of "first\n".
+void fill_behind_held_writer(OutputQueue& q, Gate& gate, std::size_t capacity) {
+  q.push("first\n", PushWait::ForRoom);
+  ASSERT_TRUE(gate.wait([&] { return gate.inside; }));
+  for (std::size_t queued = 6; queued + 10 <= capacity; queued += 10) {
+    q.push("123456789\n", PushWait::ForRoom);
+  }
+}
+
+TEST(OutputQueue, AFullQueueHoldsTheProducerUntilThereIsRoom) {
+  auto gate = std::make_shared<Gate>();
+  gate->hold = true;
+  OutputQueue q(gate->writer(gate), 100);
+  ASSERT_TRUE(q.start().ok());
+  fill_behind_held_writer(q, *gate, 100);
+  // This one does not fit: it waits for the writer (backpressure), and is written, not dropped.
+  std::thread producer([&] { q.push("late\n", PushWait::ForRoom); });
+  gate->release();
+  producer.join();
+  q.close(gate->on_flushed(gate));
+  ASSERT_TRUE(gate->wait([&] { return gate->flushed; }));
+  OutputLoss loss = q.finish();
+  EXPECT_EQ(loss.lines, 0u);
+  std::string all = gate->text();
+  EXPECT_EQ(all.rfind("late\n"), all.size() - 5) << all;
+}
+
+TEST(OutputQueue, AfterStopWaitingAFullQueueDropsAndCounts) {
+  auto gate = std::make_shared<Gate>();
+  gate->hold = true;
+  OutputQueue q(gate->writer(gate), 100);
+  ASSERT_TRUE(q.start().ok());
+  fill_behind_held_writer(q, *gate, 100);
+  // A producer already waiting is let go by stop_waiting(), and so is every later one: the writer
+  // is still held, so nothing but stop_waiting() can end these pushes.
+  std::thread producer([&] { q.push("waiting\n", PushWait::ForRoom); });
+  q.stop_waiting();
+  producer.join();
+  q.push("dropped\n", PushWait::ForRoom);
+  gate->release();
+  q.close(gate->on_flushed(gate));
+  ASSERT_TRUE(gate->wait([&] { return gate->flushed; }));
+  OutputLoss loss = q.finish();
+  EXPECT_EQ(loss.lines, 2u);
+  EXPECT_EQ(loss.bytes, 8u + 8u);
+  EXPECT_TRUE(loss.flushed);
+  EXPECT_EQ(gate->text().find("dropped"), std::string::npos);
+}
+
+TEST(OutputQueue, SupervisorLinesNeverWaitAndHaveRoomOfTheirOwn) {
+  auto gate = std::make_shared<Gate>();
+  gate->hold = true;
+  OutputQueue q(gate->writer(gate), 100);
+  ASSERT_TRUE(q.start().ok());
+  fill_behind_held_writer(q, *gate, 100);
+  // The queue is full for a process's output, and the writer is held: these return at once and
+  // are kept, in the extra room of lines that never wait.
+  q.push("SIGTERM received\n", PushWait::Never);
+  q.push("web.1 terminated by SIGTERM\n", PushWait::Never);
+  // Past that room they are dropped, still without waiting.
+  q.push(std::string(70 * 1024, 'x') + "\n", PushWait::Never);
+  gate->release();
+  q.close(gate->on_flushed(gate));
+  ASSERT_TRUE(gate->wait([&] { return gate->flushed; }));
+  OutputLoss loss = q.finish();
+  EXPECT_EQ(loss.lines, 1u);
+  std::string all = gate->text();
+  EXPECT_NE(all.find("SIGTERM received\nweb.1 terminated by SIGTERM\n"), std::string::npos) << all;
+}
+
+TEST(OutputQueue, FinishGivesUpOnAWriterThatNeverReturns) {
+  auto gate = std::make_shared<Gate>();
+  gate->hold = true;
+  OutputQueue q(gate->writer(gate), 100);
+  ASSERT_TRUE(q.start().ok());
+  fill_behind_held_writer(q, *gate, 100);
+  bool flushed_called = false;
+  q.close([&flushed_called] { flushed_called = true; });
+  // The writer is stuck in "first\n": finish() returns anyway, counting it and the 9 queued.
+  OutputLoss loss = q.finish();
+  EXPECT_FALSE(loss.flushed);
+  EXPECT_EQ(loss.lines, 10u);
+  EXPECT_EQ(loss.bytes, 6u + 9u * 10u);
+  // Let the abandoned writer end; it must call nothing of this test's any more.
+  gate->release();
+  EXPECT_FALSE(flushed_called);
 }
 
 }  // namespace

@@ -168,7 +168,8 @@ TEST(ToolConfig, PartialLineIsFlushedAndContinuedWithTheSamePrefix) {
 }
 
 TEST(ToolConfig, OverLongLineContinuesWithTheSamePrefix) {
-  ToolRun run({"start", "-f", fixture("long/Procfile"), "--no-timestamp"});
+  ToolRun run({"start", "-f", fixture("long/Procfile"), "--no-timestamp", "--max-line-length",
+               "65536"});
   EXPECT_TRUE(run.wait_stdout_line("long.1 | " + std::string(64 * 1024, 'x')));
   EXPECT_TRUE(run.wait_stdout_line("long.1 | " + std::string(70000 - 64 * 1024, 'x')));
   run.send(Signal::Interrupt);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/signals.hpp"
+#include "modhost/child_process.hpp"
 #include "modhost/local_backend.hpp"
 
 namespace modhost::cli::test {
@@ -177,5 +178,35 @@ class ToolRun {
   std::optional<InstanceHandle> handle_;
   std::unique_ptr<LocalProcessBackend> backend_;
 };
+
+/// True when `pid` no longer exists (a zombie waiting for init to reap it counts as gone: it runs
+/// nothing). Asked of ps, so the test needs no OS call of its own.
+inline bool process_gone(const std::string& pid) {
+  SpawnOptions so;
+  so.program = "ps";
+  so.args = {"-o", "stat=", "-p", pid};
+  so.stdout_mode = Stdio::Pipe;
+  so.stderr_mode = Stdio::Null;
+  Result<ChildProcess> ps = ChildProcess::spawn(so);
+  EXPECT_TRUE(ps.ok()) << (ps.ok() ? "" : ps.error().message());
+  if (!ps.ok()) return false;
+  Result<Output> out = ps->output();
+  EXPECT_TRUE(out.ok());
+  if (!out.ok()) return false;
+  return out->stdout_data.empty() || out->stdout_data[0] == 'Z';
+}
+
+/// Sends signal `name` ("TERM", "INT") to process `pid` with kill(1), for a process the test only
+/// knows by the id it printed (the tool behind a shell pipeline). Waits for kill(1) to finish.
+inline void kill_process(const std::string& pid, const std::string& name) {
+  SpawnOptions so;
+  so.program = "/bin/sh";  // its kill builtin: a kill program is not installed everywhere
+  so.args = {"-c", "kill -s " + name + " " + pid};
+  Result<ChildProcess> kill = ChildProcess::spawn(so);
+  ASSERT_TRUE(kill.ok()) << kill.error().message();
+  Result<ExitStatus> st = kill->wait();
+  ASSERT_TRUE(st.ok()) << st.error().message();
+  EXPECT_TRUE(st->success()) << "kill -s " << name << " " << pid << ": " << st->to_string();
+}
 
 }  // namespace modhost::cli::test

@@ -109,23 +109,6 @@ TEST(ToolStop, GraceRunsOutThenKill) {
   EXPECT_NE(out.find("killed after 0.5s: stubborn.1"), std::string::npos) << out;
 }
 
-// True when `pid` no longer exists (a zombie waiting for init to reap it counts as gone: it runs
-// nothing). Asked of ps, so the test needs no OS call of its own.
-bool process_gone(const std::string& pid) {
-  SpawnOptions so;
-  so.program = "ps";
-  so.args = {"-o", "stat=", "-p", pid};
-  so.stdout_mode = Stdio::Pipe;
-  so.stderr_mode = Stdio::Null;
-  Result<ChildProcess> ps = ChildProcess::spawn(so);
-  EXPECT_TRUE(ps.ok()) << (ps.ok() ? "" : ps.error().message());
-  if (!ps.ok()) return false;
-  Result<Output> out = ps->output();
-  EXPECT_TRUE(out.ok());
-  if (!out.ok()) return false;
-  return out->stdout_data.empty() || out->stdout_data[0] == 'Z';
-}
-
 TEST(ToolStop, NoGrandchildSurvivesTheRun) {
   ToolRun run(start_args("tree"));
   auto line = run.wait_stdout(" up");

@@ -5,6 +5,8 @@
 //   lines N L [K]      N lines of L bytes ('a'..'z' then '\n'); every K-th goes to stderr (K=0:
 //                      none); written in 64 KiB chunks
 //   both N L           N lines to stdout and N lines to stderr, interleaved in 64 KiB chunks
+//   alternate N        "out I" to stdout, then "2026-01-01T00:00:00Z ERROR alternate: err I" to
+//                      stderr, for I = 1..N, one write per line
 //   exit N             exit with code N
 //   sleep S            sleep S seconds, then exit 0
 //   ignore-term        ignore SIGTERM (CTRL_BREAK), print "ready", sleep forever
@@ -119,6 +121,14 @@ int mode_both(long n, long len) {
     std::size_t n = chunk.size() - off < 65536 ? chunk.size() - off : 65536;
     write_all(1, chunk.data() + off, n);
     write_all(2, chunk.data() + off, n);
+  }
+  return 0;
+}
+
+int mode_alternate(long n) {
+  for (long i = 1; i <= n; ++i) {
+    write_str(1, "out " + std::to_string(i) + "\n");
+    write_str(2, "2026-01-01T00:00:00Z ERROR alternate: err " + std::to_string(i) + "\n");
   }
   return 0;
 }
@@ -301,6 +311,7 @@ int main(int argc, char** argv) {
 
   if (mode == "lines") return mode_lines(arg(2, 10), arg(3, 16), arg(4, 0));
   if (mode == "both") return mode_both(arg(2, 10), arg(3, 16));
+  if (mode == "alternate") return mode_alternate(arg(2, 10));
   if (mode == "exit") return static_cast<int>(arg(2, 0));
   if (mode == "sleep") {
     sleep_seconds(argc > 2 ? std::strtod(argv[2], nullptr) : 1000);
