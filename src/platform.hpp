@@ -192,11 +192,10 @@ InPlaceWait wait_exit_in_place(ProcessState& state, std::chrono::steady_clock::t
 
 // Looks, without blocking, whether the child has exited although no exit was published yet, and
 // if so reaps it and publishes the status. `overdue` says the caller has waited a while for news
-// (a quiet slice of a wait, the backend's check after a kill): an exit found then is one that was
-// not reported, which the platform notes (POSIX: the host keeps SIGCHLD from modhost's handler,
-// so the watcher starts looking at its SIGCHLD-path children once a second). This is what keeps a
-// host that blocks SIGCHLD in every thread from hanging the waits. Cheap (one system call);
-// thread-safe.
+// (a quiet slice of a wait, the backend's check after a kill); no platform needs to act on it
+// today (POSIX: the exit watcher looks at its SIGCHLD-path children once a second anyway). This
+// is what keeps a host that blocks SIGCHLD in every thread from hanging the waits. Cheap (one
+// system call); thread-safe.
 void poll_exit(ProcessState& state, bool overdue) noexcept;
 
 // Checks that the child's exit can still be observed: ok, or errc::host_contract with a message

@@ -19,9 +19,10 @@
 // SA_NOCLDWAIT, or replace the handler without chaining to the previous one; modhost detects these
 // at every spawn and whenever a wait is quiet, and reports errc::host_contract instead of hanging.
 // A host that blocks SIGCHLD in every thread (or takes it with sigwait) keeps the handler from
-// running: a quiet wait then finds the exit itself (poll_exit), and from that moment, or from a
-// spawn on a thread that blocks SIGCHLD, the watcher also looks at its SIGCHLD-path children once
-// a second.
+// running: a quiet wait then finds the exit itself (poll_exit). And while it has SIGCHLD-path
+// children the watcher also looks at them once a second, whatever the host does: SIGCHLD is one
+// process-wide signal, and one whose handler never runs (a thread that blocks it, a sanitizer
+// that defers its delivery) must cost at most a second, never an exit that goes unreported.
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,7 +86,7 @@ extern "C" void modhost_sigchld_handler(int sig, siginfo_t* info, void* context)
 namespace modhost::detail {
 namespace {
 
-// How often a degraded watcher (see note_exits_unreported) looks at its SIGCHLD-path children.
+// How often the watcher looks at its SIGCHLD-path children without a SIGCHLD.
 constexpr int kDegradedScanMs = 1000;
 
 #if defined(__linux__)
@@ -162,9 +163,9 @@ class ExitWatcher {
       children_[pid] = Entry{state, pidfd >= 0};
     }
     if (pidfd < 0) {
-      // A degraded watcher with no SIGCHLD-path child sleeps without a timeout: it must start
-      // looking once a second again.
-      if (degraded_.load(std::memory_order_relaxed)) wake();
+      // A watcher with no SIGCHLD-path child sleeps without a timeout: it must start looking
+      // once a second again.
+      wake();
       // The child may have exited, and its SIGCHLD been consumed by a scan, before it was in the
       // map: look once more now that it is. (A pidfd stays readable.)
       reap_child(*state);
@@ -196,11 +197,6 @@ class ExitWatcher {
     set_polled_locked(it->second, polled);
   }
 
-  void set_degraded() noexcept {
-    if (degraded_.exchange(true)) return;
-    wake();  // the thread picks up its new timeout
-  }
-
  private:
   ExitWatcher(int read_fd, int write_fd, int epoll_fd) noexcept
       : read_fd_(read_fd), write_fd_(write_fd), epoll_fd_(epoll_fd) {}
@@ -212,7 +208,6 @@ class ExitWatcher {
   }
 
   int timeout_ms() {
-    if (!degraded_.load(std::memory_order_relaxed)) return -1;
     std::lock_guard<std::mutex> lock(mutex_);
     return sigchld_children_ > 0 ? kDegradedScanMs : -1;
   }
@@ -312,7 +307,6 @@ class ExitWatcher {
   const int read_fd_;
   const int write_fd_;
   const int epoll_fd_;
-  std::atomic<bool> degraded_{false};
   std::mutex mutex_;
   // A child whose exit is not published yet; `polled`: its pidfd is in the epoll set.
   struct Entry {
@@ -464,11 +458,6 @@ void forget_child(const ProcessState& state) noexcept {
 void set_watcher_polls(const ProcessState& state, bool polled) noexcept {
   ExitWatcher* w = g_watcher.load(std::memory_order_acquire);
   if (w != nullptr) w->set_polled(state, polled);
-}
-
-void note_exits_unreported() noexcept {
-  ExitWatcher* w = g_watcher.load(std::memory_order_acquire);
-  if (w != nullptr) w->set_degraded();
 }
 
 }  // namespace modhost::detail

@@ -56,11 +56,6 @@ void forget_child(const ProcessState& state) noexcept;
 // in place, and puts it back (true) when that thread stops waiting without the exit. Idempotent.
 void set_watcher_polls(const ProcessState& state, bool polled) noexcept;
 
-// Tells the watcher that exits of SIGCHLD-path children are not being reported (a wait found one
-// nobody had reported, or the spawning thread blocks SIGCHLD): from then on it also looks at
-// them once a second.
-void note_exits_unreported() noexcept;
-
 // ---- Reaping (reap.cpp) ------------------------------------------------------------------------
 
 // Looks at the child and, if it has exited, kills what is left of its group when a stop is in

@@ -144,7 +144,7 @@ void reap_directly(ProcessState& state) noexcept {
   forget_child(state);
 }
 
-void poll_exit(ProcessState& state, bool overdue) noexcept {
+void poll_exit(ProcessState& state, bool /*overdue*/) noexcept {
   NativeProcess& native = *state.native();
   if (state.finished()) return;
   if (native.owner != ::getpid()) {
@@ -156,9 +156,9 @@ void poll_exit(ProcessState& state, bool overdue) noexcept {
     });
     return;
   }
-  // On the SIGCHLD path, an overdue exit found here is one that nobody reported: the host keeps
-  // SIGCHLD from reaching the handler (blocked in every thread, or taken with sigwait).
-  if (reap_child(state) && overdue && native.pidfd < 0) note_exits_unreported();
+  // On the SIGCHLD path an exit found here may be one that nobody reported (the host keeps
+  // SIGCHLD from the handler); the watcher's once-a-second look covers the others.
+  reap_child(state);
 }
 
 InPlaceWait wait_exit_in_place(ProcessState& state, std::chrono::steady_clock::time_point deadline,

@@ -43,13 +43,6 @@ void read_test_switches_once() {
   });
 }
 
-// True when the spawning thread blocks SIGCHLD: a host that blocks it everywhere (the daemon
-// pattern: block all, sigwait in main) keeps modhost's handler from ever running.
-bool sigchld_blocked_here() noexcept {
-  sigset_t current;
-  return ::pthread_sigmask(SIG_BLOCK, nullptr, &current) == 0 && sigismember(&current, SIGCHLD) == 1;
-}
-
 // Kills and reaps a child that was started but cannot be watched, so a failed spawn leaves
 // nothing behind. It was never handed to the watcher, which therefore never looks at its pid.
 void discard_child(pid_t pid, bool has_group) noexcept {
@@ -274,8 +267,6 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
       gone_before_watched = true;
       note_reaped(pid);  // the kernel reaped it (a host that ignores SIGCHLD)
     }
-  } else if (sigchld_blocked_here()) {
-    note_exits_unreported();
   }
   auto state = std::make_shared<ProcessState>(pid, std::move(native));
   state->set_pipes(std::move(parent_ends[0]), std::move(parent_ends[1]), std::move(parent_ends[2]));
