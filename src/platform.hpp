@@ -57,6 +57,25 @@ std::string os_error_text(int code);
 // another code page.
 bool is_directory(const std::string& path) noexcept;
 
+// True when `path` (UTF-8) names an existing regular file (following symlinks), checked like
+// is_directory().
+bool is_regular_file(const std::string& path) noexcept;
+
+// The characters that separate path components, and the one the OS prefers when joining.
+#if defined(MODHOST_PLATFORM_WIN32)
+constexpr std::string_view path_separators() noexcept { return "\\/"; }
+constexpr char preferred_separator() noexcept { return '\\'; }
+#else
+constexpr std::string_view path_separators() noexcept { return "/"; }
+constexpr char preferred_separator() noexcept { return '/'; }
+#endif
+
+// `path` (UTF-8) made absolute against the current directory and normalised: "." and ".." steps
+// and repeated separators are resolved lexically on POSIX (symlinks are not followed, as
+// std::filesystem::lexically_normal does), by GetFullPathNameW on Windows. Fails only when the
+// current directory cannot be read or the path is not valid text for the OS.
+Result<std::string> absolute_path(const std::string& path);
+
 // True when `pid` is a child spawned by spawn_process() and not reaped yet, or a spawn is under
 // way (see modhost::is_modhost_child). POSIX: from the registry the spawn and reap paths keep.
 // Windows: false. Thread-safe.

@@ -3,15 +3,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <system_error>
 
 #include "platform.hpp"
 #include "text.hpp"
 
 namespace modhost::cli {
-
-namespace fs = std::filesystem;
 
 Result<std::string> read_text_file(const std::string& path) {
   // fopen() of a directory succeeds on POSIX and the read then fails with no more than "read
@@ -53,12 +50,21 @@ std::string procfile_path(const Options& options) {
 }
 
 std::string resolve_root(const Options& options, const std::string& procfile) {
-  std::error_code ec;
-  fs::path root = options.root ? fs::path(*options.root) : fs::path(procfile).parent_path();
+  std::string root;
+  if (options.root) {
+    root = *options.root;
+  } else {
+    // The Procfile's folder: everything up to its last separator ("/" anywhere, "\\" too on
+    // Windows), or "." for a bare name. The separator is kept so "/Procfile" and "C:\\Procfile"
+    // name the root of their drive; absolute_path() drops it elsewhere.
+    const std::size_t slash = procfile.find_last_of(detail::path_separators());
+    root = slash == std::string::npos ? "." : procfile.substr(0, slash + 1);
+  }
   if (root.empty()) root = ".";
-  fs::path absolute = fs::absolute(root, ec);
-  if (ec) return root.string();
-  return absolute.lexically_normal().string();
+  Result<std::string> absolute = detail::absolute_path(root);
+  // An unreadable working directory leaves the root as given; the directory check that follows
+  // then reports it in the user's own words.
+  return absolute ? *absolute : root;
 }
 
 Result<void> load_env_files(const Options& options, const std::string& root, EnvVars& env,
@@ -67,9 +73,12 @@ Result<void> load_env_files(const Options& options, const std::string& root, Env
   if (options.env_files) {
     files = *options.env_files;
   } else {
-    std::error_code ec;
-    fs::path dflt = fs::path(root) / ".env";
-    if (fs::is_regular_file(dflt, ec)) files.push_back(dflt.string());
+    std::string dflt = root;
+    if (dflt.empty() || detail::path_separators().find(dflt.back()) == std::string_view::npos) {
+      dflt += detail::preferred_separator();
+    }
+    dflt += ".env";
+    if (detail::is_regular_file(dflt)) files.push_back(dflt);
   }
   EnvLookup inherited = process_environment();
   for (const auto& file : files) {
@@ -94,8 +103,7 @@ Result<ProjectConfig> load_project(const Options& options) {
     return Error(errc::invalid_argument, cfg.procfile_path + ": no processes defined");
   }
   cfg.root = resolve_root(options, cfg.procfile_path);
-  std::error_code ec;
-  if (!fs::is_directory(cfg.root, ec)) {
+  if (!detail::is_directory(cfg.root)) {
     return Error(errc::invalid_argument, "root " + cfg.root + " is not a directory");
   }
   Result<void> env = load_env_files(options, cfg.root, cfg.env, cfg.env_files, cfg.env_warnings);

@@ -57,6 +57,31 @@ TEST(Config, RootOption) {
   EXPECT_NE(bad.error().message().find("is not a directory"), std::string::npos);
 }
 
+// The root is absolute and lexically normal whichever way it was given: "." and ".." steps and
+// doubled separators are resolved without touching the file system (no symlink is followed).
+TEST(Config, RootIsMadeAbsoluteAndLexicallyNormal) {
+  namespace fs = std::filesystem;
+  const std::string env = fixture("env");
+  std::string expected = fs::absolute(fs::path(env)).lexically_normal().string();
+  Options o;
+  o.procfile = fixture("env/Procfile");
+  for (const std::string& given : {fixture("ports/../env/."), fixture("env//"),
+                                   fs::relative(fs::path(env)).string(),
+                                   fs::relative(fs::path(env)).string() + "/../env"}) {
+    o.root = given;
+    Result<ProjectConfig> cfg = load_project(o);
+    ASSERT_TRUE(cfg.ok()) << given << ": " << cfg.error().message();
+    EXPECT_EQ(cfg->root, expected) << given;
+    EXPECT_EQ(cfg->env_files.size(), 1u) << given;  // env/.env is found through the root
+  }
+  // With no --root, a relative Procfile's folder is the root.
+  o.root.reset();
+  o.procfile = fs::relative(fs::path(env)).string() + "/./Procfile";
+  Result<ProjectConfig> cfg = load_project(o);
+  ASSERT_TRUE(cfg.ok()) << cfg.error().message();
+  EXPECT_EQ(cfg->root, expected);
+}
+
 TEST(Config, Errors) {
   Options o;
   o.procfile = fixture("missing/Procfile");
