@@ -27,6 +27,12 @@ Result<std::string> absolute_path(const std::string& path) {
     }
     if (n < buf.size()) {
       buf.resize(n);
+      // "dir\" keeps its separator; drop it, as POSIX does, except after a drive ("C:\"),
+      // where it is what makes the path the drive's root.
+      while (buf.size() > 1 && (buf.back() == L'\\' || buf.back() == L'/') &&
+             buf[buf.size() - 2] != L':') {
+        buf.pop_back();
+      }
       return win32::to_utf8(buf);
     }
     buf.assign(n, L'\0');
