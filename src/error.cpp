@@ -21,14 +21,10 @@ class ModhostCategory final : public std::error_category {
         return "invalid argument";
       case errc::not_running:
         return "no running child process";
-      case errc::timed_out:
-        return "timed out";
       case errc::cancelled:
         return "cancelled";
       case errc::unsupported:
         return "not supported";
-      case errc::spawn_failed:
-        return "failed to spawn process";
       case errc::parse_error:
         return "parse error";
       case errc::host_contract:

@@ -1,6 +1,11 @@
 #pragma once
 /// @file backend.hpp
 /// The module runtime backend interface: spawn, stop and list instances of out-of-process modules.
+///
+/// The names and texts in this header and in the errors of its implementations (`BackendKind`
+/// with `K8s`, `Static` and `Mock`, `OopModuleConfig`, "executable_path must be set") are the
+/// module runtime's contract, shared with its other backends and the code that drives them; they
+/// stay as they are even where modhost alone would choose others.
 
 #include <chrono>
 #include <optional>
@@ -29,7 +34,10 @@ struct OopModuleConfig {
 
   /// The module's name; instances are tracked by it.
   std::string name;
-  /// The executable (path, or a bare name looked up on PATH). Required by `LocalProcess`.
+  /// The executable (path, or a bare name looked up on PATH). Required by `LocalProcess`
+  /// (`errc::invalid_argument`, "executable_path must be set", without it), but optional in the
+  /// type: this one config type serves every backend kind of the runtime, and the kinds other
+  /// than `LocalProcess` do not necessarily start an executable of their own.
   std::optional<std::string> binary;
   /// Arguments after argv[0].
   std::vector<std::string> args;

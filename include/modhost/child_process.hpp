@@ -40,8 +40,9 @@ struct SpawnOptions {
   std::vector<std::pair<std::string, std::optional<std::string>>> env;
   /// Start from an empty environment instead of the parent's.
   bool clear_env = false;
-  /// The child's working directory; empty means the parent's. A directory that does not exist is
-  /// an error from `spawn()`.
+  /// The child's working directory; empty means the parent's. A directory that does not exist or
+  /// is not a directory is an error from `spawn()`, with the OS's code (`ENOENT`, `ENOTDIR`;
+  /// `ERROR_PATH_NOT_FOUND`, `ERROR_DIRECTORY` on Windows) in `std::system_category()`.
   std::string working_directory;
   /// The child's stdin (default: the null device, so a child never steals the host's terminal).
   Stdio stdin_mode = Stdio::Null;
@@ -132,6 +133,11 @@ struct ChildProcessAccess;
 /// with the exit watcher). A moved-from or default-constructed object is inert: `valid()` is
 /// false and every operation returns `errc::not_running`.
 ///
+/// Each function's comment ends with what it can fail with ("Errors:"), listing codes, never
+/// message texts. Common to all: `errc::not_running` on an inert object, and, on the POSIX
+/// SIGCHLD path only, `errc::host_contract` when the host reaped the child itself (its status is
+/// lost; see the README's Gotchas).
+///
 /// The destructor of a child that is still running kills its process group (its job on
 /// Windows) and reaps it: no zombie and no orphan is left. A child that already exited was reaped
 /// by the exit watcher when it exited.
@@ -150,11 +156,16 @@ class ChildProcess {
 
   /// Starts a child. Returns once the program is executing, or with the reason it could not be
   /// started: every message reads `failed to spawn process: <program>: <reason>` (the program's
-  /// bytes that are not printable UTF-8 written as `\xNN`). Codes: the OS's (ENOENT, EACCES...,
-  /// also for the exit watcher's thread or pipe when they cannot be created); bad options give
-  /// `errc::invalid_argument` naming the bad field; POSIX, on the SIGCHLD path only,
-  /// `errc::host_contract` (see the README's Gotchas). Leaves no zombie, fd or thread behind on
-  /// failure. Blocks until the child runs (or failed to).
+  /// bytes that are not printable UTF-8 written as `\xNN`). Leaves no zombie, fd or thread behind
+  /// on failure. Blocks until the child runs (or failed to).
+  ///
+  /// Errors: the OS's code in `std::system_category()` when the OS refused (`ENOENT`, `EACCES`,
+  /// `ENOEXEC`, `E2BIG`, `EAGAIN` under `RLIMIT_NPROC`, `EMFILE`...; on Windows
+  /// `ERROR_FILE_NOT_FOUND`, `ERROR_ACCESS_DENIED`, `ERROR_BAD_EXE_FORMAT`...), also when the
+  /// exit watcher's thread or pipe cannot be created, and for a bad `working_directory`;
+  /// `errc::invalid_argument` for unusable options (empty program, NUL in a string, `=` in an
+  /// environment key, invalid UTF-8 on Windows), naming the field; `errc::host_contract` when
+  /// the host set SIGCHLD to `SIG_IGN` (POSIX SIGCHLD path only).
   static Result<ChildProcess> spawn(const SpawnOptions& options);
 
   /// True when this object owns a child (running or exited but not yet released).
@@ -163,11 +174,16 @@ class ChildProcess {
   ProcessId pid() const noexcept;
 
   /// Asks the child to stop: SIGTERM to its process group (to the pid without a group) on POSIX;
-  /// CTRL_BREAK to its process group on Windows when a console is shared (`errc::unsupported`
-  /// otherwise). Ok, doing nothing, when the child already exited.
+  /// CTRL_BREAK to its process group on Windows when a console is shared. Ok, doing nothing,
+  /// when the child already exited. Never blocks.
+  ///
+  /// Errors: `errc::unsupported` on Windows when no graceful request can reach the child; the
+  /// OS's code when the signal cannot be sent (`EPERM`).
   Result<void> terminate();
   /// Kills the child: SIGKILL to its group on POSIX, the job is terminated on Windows. Ok, doing
-  /// nothing, when the child already exited.
+  /// nothing, when the child already exited. Never blocks (the exit comes later: `wait()`).
+  ///
+  /// Errors: the OS's code when the signal cannot be sent (`EPERM`; `ERROR_ACCESS_DENIED`).
   Result<void> kill();
   /// Sends signal number `sig` to the child's process group (to the child alone when it has no
   /// group of its own), like `terminate()` and `kill()`, but without starting a stop. Refused
@@ -178,12 +194,19 @@ class ChildProcess {
   /// kills as `kill()` does, others are `errc::unsupported`. Never blocks; thread-safe.
   Result<void> send_signal(int sig);
 
-  /// The exit status if the child has exited; never blocks.
+  /// The exit status if the child has exited, else nullopt. Never blocks.
+  ///
+  /// Errors: only the common ones (see the class comment).
   Result<std::optional<ExitStatus>> try_wait();
-  /// Blocks until the child exits.
+  /// Blocks until the child exits and returns how it ended (at once when it already has).
+  ///
+  /// Errors: only the common ones.
   Result<ExitStatus> wait();
   /// Blocks until the child exits, `timeout` passes, or `cancel` (if given) is cancelled; returns
-  /// the status, or nullopt on timeout or cancel. Woken by events, never by polling.
+  /// the status, or nullopt on timeout or cancel (neither is an error). Woken by events, never by
+  /// polling.
+  ///
+  /// Errors: only the common ones.
   Result<std::optional<ExitStatus>> wait_for(std::chrono::nanoseconds timeout,
                                               const CancellationToken* cancel = nullptr);
 
@@ -192,7 +215,11 @@ class ChildProcess {
   /// left, with one POSIX exception: a child that had already exited by itself before the stop
   /// was reaped then, and its group id may since have been reused, so what it left in its group
   /// is not signalled (on Windows the job is still held and is terminated in that case too).
-  /// Blocks for at most about `grace` plus the time the OS takes to deliver SIGKILL.
+  /// Blocks for at most about `grace` plus the time the OS takes to deliver SIGKILL. On Windows,
+  /// when no graceful request can reach the child (`terminate()`'s `errc::unsupported`), the
+  /// grace is skipped and the job is terminated at once (`graceful_sent` false).
+  ///
+  /// Errors: the OS's code when a signal cannot be sent; the common ones.
   Result<StopResult> stop(std::chrono::nanoseconds grace, const CancellationToken* cancel = nullptr);
 
   /// Hands over the parent's end of the child's stdin pipe (write end), if `stdin_mode` was
@@ -206,7 +233,10 @@ class ChildProcess {
   Pipe take_stderr() noexcept;
 
   /// Reads the child's piped stdout and stderr to EOF together (no deadlock when both fill up),
-  /// then waits for its exit. Pipes already taken are skipped. Blocks.
+  /// then waits for its exit. Pipes already taken are skipped. Blocks until both pipes reach EOF
+  /// (a grandchild holding them open keeps it waiting) and the child exits.
+  ///
+  /// Errors: the OS's code when a read fails; the common ones.
   Result<Output> output();
 
  private:

@@ -10,16 +10,16 @@ namespace modhost {
 
 /// The library's own error conditions. OS errors are never translated into these: they are passed
 /// through unchanged in `std::system_category()` (errno on POSIX, `GetLastError()` on Windows).
+/// The values are fixed (a host may store or compare them); 3 and 6 belonged to conditions
+/// nothing produced and are not reused.
 enum class errc {
   invalid_argument = 1,  ///< The caller passed something unusable (empty program, NUL in an arg...).
-  not_running,           ///< The operation needs a live child and there is none (inert or reaped).
-  timed_out,             ///< A wait ran out of time.
-  cancelled,             ///< A wait was cut short by a `CancellationToken`.
-  unsupported,           ///< The request cannot be honoured on this platform or backend kind.
-  spawn_failed,          ///< A child could not be started for a reason the OS gave no code for.
-  parse_error,           ///< Text (a UUID, a Procfile...) could not be parsed.
-  host_contract,         ///< The host broke a documented contract (e.g. set SIGCHLD to SIG_IGN).
-  internal,              ///< An invariant of the library itself was broken (a bug: please report).
+  not_running = 2,       ///< The operation needs a live child and there is none (inert or reaped).
+  cancelled = 4,         ///< A wait was cut short by a `CancellationToken`.
+  unsupported = 5,       ///< The request cannot be honoured on this platform or backend kind.
+  parse_error = 7,       ///< Text (a UUID, a Procfile...) could not be parsed.
+  host_contract = 8,     ///< The host broke a documented contract (e.g. set SIGCHLD to SIG_IGN).
+  internal = 9,          ///< An invariant of the library itself was broken (a bug: please report).
 };
 
 /// The `std::error_category` of `modhost::errc`; its name is "modhost".

@@ -145,14 +145,16 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   if (!options.working_directory.empty()) {
     // Checked here so the error says what is wrong; posix_spawn would only report ENOENT.
     struct stat st;
+    // The OS's code is kept (ENOENT, EACCES...), so a caller can tell a missing directory from
+    // a bad argument; only the text is made plain.
     if (::stat(options.working_directory.c_str(), &st) != 0) {
-      int err = errno;
-      return Error(errc::invalid_argument,
-                   "working directory " + options.working_directory +
-                       (err == ENOENT ? " does not exist" : ": " + std::system_category().message(err)));
+      const int err = errno;
+      if (err != ENOENT) return Error::from_os(err, "working directory " + options.working_directory);
+      return Error(std::error_code(err, std::system_category()),
+                   "working directory " + options.working_directory + " does not exist");
     }
     if (!S_ISDIR(st.st_mode)) {
-      return Error(errc::invalid_argument,
+      return Error(std::error_code(ENOTDIR, std::system_category()),
                    "working directory " + options.working_directory + " is not a directory");
     }
   }

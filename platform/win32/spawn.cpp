@@ -94,14 +94,16 @@ Result<void> check_working_directory(const SpawnOptions& options, std::wstring& 
   if (!wide) return wide.error();
   const DWORD attrs = GetFileAttributesW(wide->c_str());
   if (attrs == INVALID_FILE_ATTRIBUTES) {
+    // The OS's code is kept, so a caller can tell a missing directory from a bad argument.
     const DWORD err = GetLastError();
     const bool missing = err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND;
-    return Error(errc::invalid_argument,
+    return Error(std::error_code(static_cast<int>(err), std::system_category()),
                  "working directory " + options.working_directory +
                      (missing ? " does not exist" : ": " + win32::error_text(err)));
   }
   if ((attrs & FILE_ATTRIBUTE_DIRECTORY) == 0) {
-    return Error(errc::invalid_argument,
+    // ERROR_DIRECTORY ("The directory name is invalid") is what CreateProcessW itself reports.
+    return Error(std::error_code(ERROR_DIRECTORY, std::system_category()),
                  "working directory " + options.working_directory + " is not a directory");
   }
   wide_dir = std::move(*wide);

@@ -159,11 +159,19 @@ TEST_P(Spawn, BadInputsAreErrorsAndLeaveNothingBehind) {
   expect_invalid(o, "contains a NUL byte");
   o.env = {{std::string("K\0", 2), "v"}};
   expect_invalid(o, "contains a NUL byte");
+  // A bad working directory is the OS's error, not an invalid argument: its code is the OS's.
+  auto expect_os_error = [](SpawnOptions o, const std::string& needle) {
+    auto c = ChildProcess::spawn(o);
+    ASSERT_FALSE(c);
+    EXPECT_EQ(c.error().code().category(), std::system_category()) << c.error().message();
+    EXPECT_NE(c.error().code().value(), 0);
+    EXPECT_NE(c.error().message().find(needle), std::string::npos) << c.error().message();
+  };
   o = child({"exit"});
   o.working_directory = "/no/such/dir";
-  expect_invalid(o, "working directory /no/such/dir does not exist");
+  expect_os_error(o, "working directory /no/such/dir does not exist");
   o.working_directory = kChild;
-  expect_invalid(o, "is not a directory");
+  expect_os_error(o, "is not a directory");
 
   auto missing = ChildProcess::spawn([] {
     SpawnOptions m;
