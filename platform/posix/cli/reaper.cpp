@@ -110,8 +110,12 @@ Result<void> start_orphan_reaper() {
   if (started) return ok_result();
 
 #if defined(__linux__)
-  // Orphans of the tool's processes come to the tool rather than to init. Harmless as PID 1.
-  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return os_error("cannot become a child subreaper");
+  // Orphans of the tool's processes come to the tool rather than to init. As PID 1 they come to
+  // it anyway, so a refusal (qemu-user refuses it with EINVAL) only matters elsewhere: PID 1
+  // goes on and reaps them, or they would stay zombies for the container's life.
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0 && ::getpid() != 1) {
+    return os_error("cannot become a child subreaper");
+  }
 #endif
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) return os_error("cannot create the reaper's pipe");
