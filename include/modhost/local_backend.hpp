@@ -42,8 +42,9 @@ struct InstanceStatus {
   std::optional<StopResult> stop_result;
 };
 
-/// Tuning of a `LocalProcessBackend`; the defaults are those of the module runtime's Rust backend
-/// (`LocalProcessBackend` on tokio), whose behaviour this one keeps.
+/// Tuning of a `LocalProcessBackend`. The defaults (2 s stop grace, 5 s shutdown grace, 100 ms
+/// drain, 64 KiB lines) are part of the module runtime's contract: every backend of the runtime
+/// that runs local processes uses the same ones, so a module behaves alike under each.
 ///
 /// Callbacks and threads. Every callback below (`sink`, `on_spawn`, `on_exit`) runs on the
 /// backend's poll thread, one call at a time, never with a lock of the backend held, so a callback
