@@ -78,6 +78,11 @@ CLI_OBJS := $(CLI_SRCS:%.cpp=$(BUILD)/obj/%.o)
 TOOL     := $(BUILD)/modhost$(EXE)
 TEST_CHILD  := $(BUILD)/modhost_test_child$(EXE)
 LINE_WRITER := $(BUILD)/line_writer$(EXE)
+# Windows only: the program that sends CTRL_BREAK to a child on a console of its own (see
+# docs/win32.md), installed next to the program that links the library; and a GUI-subsystem test
+# child for the WM_CLOSE tests.
+CTRL_BREAK_HELPER := $(if $(filter win32,$(PLATFORM)),$(BUILD)/modhost-ctrl-break.exe)
+TEST_GUI_CHILD    := $(if $(filter win32,$(PLATFORM)),$(BUILD)/modhost_test_gui_child.exe)
 
 # ---- GoogleTest: pkg-config first; built from Debian's sources when that fails, when cross
 # compiling, or under TSan (an uninstrumented gtest gives TSan false reports).
@@ -97,14 +102,15 @@ endif
 BENCH_LIBS ?= $(shell pkg-config --libs benchmark 2>/dev/null || echo -lbenchmark) -lpthread
 
 TEST_DEFS := -DMODHOST_TEST_CHILD='"$(abspath $(TEST_CHILD))"' \
+             -DMODHOST_TEST_GUI_CHILD='"$(abspath $(BUILD)/modhost_test_gui_child.exe)"' \
              -DMODHOST_LINE_WRITER='"$(abspath $(LINE_WRITER))"' \
              -DMODHOST_TOOL='"$(abspath $(TOOL))"' \
              -DMODHOST_SOURCE_DIR='"$(abspath .)"'
 
 .PHONY: all lib tool test tests bench run clean fuzz
 all: lib $(if $(wildcard src/cli/main.cpp),tool)
-lib: $(LIB)
-tool: $(TOOL)
+lib: $(LIB) $(CTRL_BREAK_HELPER)
+tool: $(TOOL) $(CTRL_BREAK_HELPER)
 
 $(BUILD)/obj/%.o: %.cpp
 	@mkdir -p $(@D)
@@ -141,6 +147,16 @@ $(TEST_CHILD): $(BUILD)/hobj/test/helper/child.o
 $(LINE_WRITER): $(BUILD)/hobj/test/bench/line_writer.o
 	$(CXX) $^ -o $@ $(HELPER_LDFLAGS)
 
+# The helper is part of the library's Windows build: it uses kernel32 only, and is built like the
+# library (it is shipped), without the test helpers' sanitizer choices.
+$(BUILD)/modhost-ctrl-break.exe: platform/win32/helper/ctrl_break.cpp platform/win32/ctrl_break_protocol.hpp
+	@mkdir -p $(@D)
+	$(CXX) -std=c++17 $(OPT) $(WARNINGS) $(EXTRA_CXXFLAGS) $< -o $@ $(STATIC) $(EXTRA_LDFLAGS)
+
+# -mwindows: the GUI subsystem, which is what makes a child get WM_CLOSE rather than CTRL_BREAK.
+$(BUILD)/modhost_test_gui_child.exe: $(BUILD)/hobj/test/helper/gui_child.o
+	$(CXX) $^ -o $@ -mwindows $(HELPER_LDFLAGS)
+
 $(BUILD)/gtest/libgtest_main.a:
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 $(OPT) -pthread $(SAN_FLAGS) $(TIME64_FLAGS) -isystem $(GTEST_DIR)/include -I$(GTEST_DIR) \
@@ -159,7 +175,7 @@ TEST_BINS += $$($(1)_BIN)
 endef
 $(foreach s,$(TEST_SUITES),$(eval $(call suite_rules,$(s))))
 
-tests: $(TEST_BINS) $(TEST_CHILD) $(if $(wildcard test/bench/line_writer.cpp),$(LINE_WRITER)) $(if $(wildcard src/cli/main.cpp),$(TOOL))
+tests: $(TEST_BINS) $(TEST_CHILD) $(CTRL_BREAK_HELPER) $(TEST_GUI_CHILD) $(if $(wildcard test/bench/line_writer.cpp),$(LINE_WRITER)) $(if $(wildcard src/cli/main.cpp),$(TOOL))
 
 # The backend and tool suites run a second time with both POSIX fallbacks forced through the
 # environment (the fork/execve spawn path and the SIGCHLD exit mechanism), so every one of their

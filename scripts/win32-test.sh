@@ -41,6 +41,9 @@ fi
 # first Wine process starts Wine's service processes, which inherit our pipes and keep them open.
 wineserver -p </dev/null >/dev/null 2>&1
 wine cmd /c exit 0 </dev/null >/dev/null 2>&1
+# The WM_CLOSE tests need real windows, which Wine creates only with a display driver; its null
+# driver needs no display. Without it those tests skip and say so.
+wine reg add 'HKCU\Software\Wine\Drivers' /v Graphics /d null /f </dev/null >/dev/null 2>&1
 
 # The tool's end-to-end tests (Tool*) run Procfiles of POSIX shell lines and send POSIX signals;
 # they are left out here (see docs/win32.md). Everything else runs: core, process, backend, and

@@ -28,6 +28,16 @@ std::chrono::steady_clock::time_point deadline_after(std::chrono::nanoseconds ti
   return now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout);
 }
 
+// Windows sends some graceful requests off the caller's thread; one that could not be delivered
+// made the platform kill the child at once (ProcessState::set_undelivered_request), and the
+// result says so: no request arrived, and the child was killed.
+void note_undelivered_request(const detail::ProcessState& state, StopResult& result) {
+  if (state.undelivered_request()) {
+    result.graceful_sent = false;
+    result.killed = true;
+  }
+}
+
 }  // namespace
 
 std::string_view signal_name(int sig) noexcept { return detail::signal_name(sig); }
@@ -161,6 +171,7 @@ Result<StopResult> ChildProcess::stop(std::chrono::nanoseconds grace,
       // The leader is gone; descendants that ignored the request go with it (POSIX killed its
       // group before reaping it; Windows terminates the job here).
       detail::release_process(*state_);
+      note_undelivered_request(*state_, result);
       return result;
     }
   }
@@ -171,6 +182,7 @@ Result<StopResult> ChildProcess::stop(std::chrono::nanoseconds grace,
   auto final_status = state_->wait();
   if (!final_status) return final_status.error();
   result.status = *final_status;
+  note_undelivered_request(*state_, result);
   return result;
 }
 

@@ -177,14 +177,16 @@ enum class StopSignal { Terminate, Kill };
 
 // Sends `signal` to the child's process group (or to the pid when it has none). Ok when the child
 // has already exited. POSIX: after the leader exited but before it is reaped, the group is still
-// signalled (a Kill is how leftovers are removed). Windows: Terminate is CTRL_BREAK (errc::
-// unsupported without a shared console), Kill terminates the job. Thread-safe.
+// signalled (a Kill is how leftovers are removed). Windows: Terminate is the graceful request
+// platform/win32/graceful_stop.hpp picks (CTRL_BREAK, sent at once or queued for the helper
+// program; WM_CLOSE, queued), errc::unsupported when none can reach the child; Kill terminates
+// the job. Never blocks for long: what takes long is queued. Thread-safe.
 Result<void> signal_process(ProcessState& state, StopSignal signal) noexcept;
 
 // Sends signal number `sig` to the child's process group (or its pid when it has none), unless
 // its exit was published: then errc::not_running, so a reaped (maybe reused) id is never
-// signalled. POSIX: any signal. Windows: SIGINT and SIGTERM are CTRL_BREAK (as Terminate), 9
-// (SIGKILL's number elsewhere) is Kill, the rest errc::unsupported. Thread-safe.
+// signalled. POSIX: any signal. Windows: SIGINT and SIGTERM are the graceful request (as
+// Terminate), 9 (SIGKILL's number elsewhere) is Kill, the rest errc::unsupported. Thread-safe.
 Result<void> send_signal(ProcessState& state, int sig) noexcept;
 
 // Called by ChildProcess's destructor (and stop()) once the caller wants the child gone for good:

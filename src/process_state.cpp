@@ -48,6 +48,16 @@ bool ProcessState::set_exit_listener(std::function<void()> listener) {
   return true;
 }
 
+void ProcessState::set_undelivered_request(std::string why) {
+  std::lock_guard<std::mutex> lock(note_mutex_);
+  undelivered_ = std::move(why);
+}
+
+std::optional<std::string> ProcessState::undelivered_request() const {
+  std::lock_guard<std::mutex> lock(note_mutex_);
+  return undelivered_;
+}
+
 Error ProcessState::lost_error_locked() const {
   return Error(errc::host_contract, "the exit status of child process " + std::to_string(pid_) +
                                         " is lost: " + lost_why_);

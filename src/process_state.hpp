@@ -25,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "modhost/cancellation.hpp"
@@ -119,6 +120,15 @@ class ProcessState {
   // True once begin_stop() was called. Lock-free, so a probe may read it under the state's mutex.
   bool stop_in_progress() const noexcept { return stopping_.load(std::memory_order_acquire); }
 
+  // Windows: a graceful request sent off the caller's thread (WM_CLOSE to a GUI child's windows,
+  // CTRL_BREAK through the helper program) could not be delivered, so the platform killed the
+  // child at once instead of letting a stop wait out its grace for nothing; `why` says what failed.
+  // Set before that kill, so whoever sees the exit published sees this too. Thread-safe; may be
+  // called under the state's mutex (it takes a lock of its own).
+  void set_undelivered_request(std::string why);
+  // What set_undelivered_request recorded, if anything. Thread-safe.
+  std::optional<std::string> undelivered_request() const;
+
   // Claims the one in-place wait on the exit handle (see wait_exit_in_place): true for the caller
   // that got it, which must call end_in_place_wait() when done.
   bool begin_in_place_wait() noexcept { return !in_place_.exchange(true, std::memory_order_acq_rel); }
@@ -153,6 +163,8 @@ class ProcessState {
   std::optional<ExitStatus> status_;    // Guarded by mutex_.
   const char* lost_why_ = nullptr;      // Guarded by mutex_; set when the status was lost.
   std::function<void()> listener_;      // Guarded by mutex_.
+  mutable std::mutex note_mutex_;        // Guards undelivered_ only (set under mutex_ too).
+  std::optional<std::string> undelivered_;
   Pipe stdin_;                          // Guarded by mutex_ once shared.
   Pipe stdout_;
   Pipe stderr_;

@@ -104,8 +104,10 @@ std::string_view signal_name(int sig) noexcept;
 struct StopResult {
   /// How the child ended.
   ExitStatus status;
-  /// True when the graceful request was delivered (SIGTERM on POSIX; CTRL_BREAK on Windows, which
-  /// is only possible when the child shares the host's console).
+  /// True when the graceful request was delivered (SIGTERM on POSIX; on Windows CTRL_BREAK to a
+  /// console child, WM_CLOSE to a GUI child's windows). False when there was none to send, or
+  /// (Windows) when one sent off the calling thread could not be delivered: the child was then
+  /// killed at once, and `killed` is true.
   bool graceful_sent = false;
   /// True when the grace period ran out (or was cancelled) and the child had to be killed.
   bool killed = false;
@@ -173,12 +175,16 @@ class ChildProcess {
   /// The child's process id (0 when inert).
   ProcessId pid() const noexcept;
 
-  /// Asks the child to stop: SIGTERM to its process group (to the pid without a group) on POSIX;
-  /// CTRL_BREAK to its process group on Windows when a console is shared. Ok, doing nothing,
-  /// when the child already exited. Never blocks.
+  /// Asks the child to stop: SIGTERM to its process group (to the pid without a group) on POSIX.
+  /// Windows: CTRL_BREAK to a console child's process group (at once when it shares the host's
+  /// console; else queued for the helper program `modhost-ctrl-break.exe`, which attaches to the
+  /// child's console), WM_CLOSE to a GUI child's top-level windows (queued). A queued request
+  /// that cannot be delivered kills the child at once (see docs/win32.md). Ok, doing nothing,
+  /// when the child already exited. Never blocks for long.
   ///
-  /// Errors: `errc::unsupported` on Windows when no graceful request can reach the child; the
-  /// OS's code when the signal cannot be sent (`EPERM`).
+  /// Errors: `errc::unsupported` on Windows when nothing can reach the child (a console child
+  /// without its own group, no helper program); the OS's code when the signal cannot be sent
+  /// (`EPERM`).
   Result<void> terminate();
   /// Kills the child: SIGKILL to its group on POSIX, the job is terminated on Windows. Ok, doing
   /// nothing, when the child already exited. Never blocks (the exit comes later: `wait()`).
@@ -190,8 +196,8 @@ class ChildProcess {
   /// with `errc::not_running` once the child has been reaped, so a process id the OS may have
   /// given to another process is never signalled (use this, never `kill(pid())`). Other errors:
   /// the OS's (EPERM, EINVAL for a bad number). POSIX: any signal. Windows, which has no signals:
-  /// `SIGINT` and `SIGTERM` send CTRL_BREAK as `terminate()` does, 9 (SIGKILL's number on POSIX)
-  /// kills as `kill()` does, others are `errc::unsupported`. Never blocks; thread-safe.
+  /// `SIGINT` and `SIGTERM` send the graceful request as `terminate()` does, 9 (SIGKILL's number
+  /// on POSIX) kills as `kill()` does, others are `errc::unsupported`. Never blocks; thread-safe.
   Result<void> send_signal(int sig);
 
   /// The exit status if the child has exited, else nullopt. Never blocks.

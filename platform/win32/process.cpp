@@ -1,11 +1,12 @@
-// Win32 operations on a running child: CTRL_BREAK and job termination (signal_process,
-// send_signal), release, and reading its pipes to the end.
+// Win32 operations on a running child: the graceful request (graceful_stop.hpp) and job
+// termination (signal_process, send_signal), release, and reading its pipes to the end.
 
 #include <csignal>
 #include <memory>
 #include <string>
 
 #include "exit_watcher.hpp"
+#include "graceful_stop.hpp"
 #include "native_process.hpp"
 #include "process_state.hpp"
 
@@ -24,37 +25,23 @@ bool has_exited(HANDLE process) { return WaitForSingleObject(process, 0) == WAIT
 
 // Sends `signal`; called under the state's mutex while the exit is unpublished (with_running).
 Result<void> deliver(NativeProcess& native, StopSignal signal) {
-  if (signal == StopSignal::Kill) {
-    // The job holds the child and everything it started: terminating it ends the whole tree at
-    // once. Without its own group the child alone is killed, as on POSIX.
-    const BOOL ok = native.own_group ? TerminateJobObject(native.job.get(), kKilledExitCode)
-                                     : TerminateProcess(native.process.get(), kKilledExitCode);
-    if (!ok && !has_exited(native.process.get())) {
-      return win32::last_error("cannot kill process " + std::to_string(native.pid));
-    }
-    return ok_result();
-  }
-  // CTRL_BREAK_EVENT is the only graceful request Windows can deliver to a console program, and
-  // only to a process group that shares our console. Without one there is nothing to send, and
-  // errc::unsupported tells stop() to skip the grace period.
-  if (!native.own_group || !native.console_shared) {
-    return Error(errc::unsupported,
-                 "cannot stop process " + std::to_string(native.pid) +
-                     " gracefully: CTRL_BREAK needs a console shared with the child's own process "
-                     "group");
-  }
-  if (!GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT, native.pid)) {
-    // Wine 8 does not implement it (FALSE); a real Windows fails only without a shared console.
-    const DWORD err = GetLastError();
-    if (has_exited(native.process.get())) return ok_result();
-    return Error(errc::unsupported, "cannot send CTRL_BREAK to process " +
-                                        std::to_string(native.pid) + ": " +
-                                        win32::error_text(err));
-  }
-  return ok_result();
+  if (signal == StopSignal::Kill) return kill_child(native);
+  return win32::request_graceful_stop(native);
 }
 
 }  // namespace
+
+Result<void> kill_child(NativeProcess& native) {
+  native.killed = true;
+  // The job holds the child and everything it started: terminating it ends the whole tree at
+  // once. Without its own group the child alone is killed, as on POSIX.
+  const BOOL ok = native.own_group ? TerminateJobObject(native.job.get(), kKilledExitCode)
+                                   : TerminateProcess(native.process.get(), kKilledExitCode);
+  if (!ok && !has_exited(native.process.get())) {
+    return win32::last_error("cannot kill process " + std::to_string(native.pid));
+  }
+  return ok_result();
+}
 
 void NativeProcessDeleter::operator()(NativeProcess* native) const noexcept {
   // Closing the job handle of a kill-on-close job ends whatever is left of the tree. The exit
@@ -80,8 +67,8 @@ Result<void> send_signal(ProcessState& state, int sig) noexcept {
     return Error(errc::unsupported,
                  "cannot send signal " + std::to_string(sig) + " to process " +
                      std::to_string(state.pid()) +
-                     ": Windows has no signals; only SIGINT and SIGTERM (sent as CTRL_BREAK) and 9 "
-                     "(termination) are supported");
+                     ": Windows has no signals; only SIGINT and SIGTERM (sent as the graceful "
+                     "request: CTRL_BREAK or WM_CLOSE) and 9 (termination) are supported");
   }
   Result<void> result = ok_result();
   if (!state.with_running([&] { result = deliver(*state.native(), signal); })) {

@@ -10,6 +10,7 @@
 #include "command_line.hpp"
 #include "environment_block.hpp"
 #include "exit_watcher.hpp"
+#include "graceful_stop.hpp"
 #include "native_process.hpp"
 #include "pipes.hpp"
 #include "process_state.hpp"
@@ -197,6 +198,10 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   // Without a console of our own, a console child would open a window; it gets none instead.
   if (!console) flags |= CREATE_NO_WINDOW;
 
+  // Which graceful request the child can receive (graceful_stop.hpp) is a property of its image,
+  // read now, while the file is known to be the one about to run.
+  const bool gui = win32::is_gui_program(application);
+
   PROCESS_INFORMATION pi{};
   std::wstring& cmd = *command_line;
   if (!CreateProcessW(application.c_str(), cmd.data(), nullptr, nullptr, TRUE, flags,
@@ -209,10 +214,12 @@ Result<std::shared_ptr<ProcessState>> spawn_process(const SpawnOptions& options)
   native->pid = pi.dwProcessId;
   native->own_group = options.new_process_group;
   native->console_shared = console && options.new_process_group;
+  native->gui = gui;
   NativeProcess* raw = native.get();
   raw->job = std::move(job);
   auto state = std::make_shared<ProcessState>(static_cast<ProcessId>(pi.dwProcessId),
                                               std::move(native));
+  raw->owner = state;
 
   // Any failure from here on terminates the suspended child and publishes its exit; the state's
   // deleter closes the handles (once the watcher, if it was given the child, has let go of it).

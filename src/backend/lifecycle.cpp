@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,13 +92,28 @@ void LocalProcessBackend::Impl::on_exited(std::uint64_t seq) {
   InstancePtr inst = live(seq);
   if (!inst || inst->phase == Phase::Draining || inst->phase == Phase::Reported) return;
   Result<std::optional<ExitStatus>> status = inst->child.try_wait();
+  // Windows sends some graceful requests off this thread; one that could not be delivered made
+  // the platform kill the child at once (ProcessState::set_undelivered_request).
+  std::optional<std::string> undelivered;
+  if (inst->stop.requested && !inst->stop.killed) {
+    undelivered = detail::ChildProcessAccess::state(inst->child).undelivered_request();
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (undelivered) {
+      inst->stop.killed = true;
+      inst->stop.graceful_sent = false;
+    }
     inst->phase = Phase::Draining;
     if (status.ok() && status->has_value()) inst->exit_status = **status;
     inst->exited_by_itself = !inst->stop.requested;
     inst->stop.kill_at = detail::kNever;
     inst->stop.recheck_at = detail::kNever;
+  }
+  if (undelivered) {
+    supervisor(LogLevel::Info, SupervisorEvent::Killed, inst->handle.module,
+               inst->handle.instance_id,
+               "killed: the graceful request could not be delivered: " + *undelivered);
   }
   if (!status.ok()) {
     supervisor(LogLevel::Warn, SupervisorEvent::Warning, inst->handle.module,
@@ -189,7 +205,8 @@ void LocalProcessBackend::Impl::begin_stop(Instance& inst, SteadyClock::time_poi
   // when the leader dies of this signal (its SIGTERM-ignoring descendants do not survive it).
   Result<void> sent = inst.child.terminate();
   if (!sent) {
-    // Where the request cannot be sent (Windows without a shared console) waiting is pointless.
+    // Where no request can be sent (Windows: a console child without its own group, or without
+    // the helper program for its console) waiting is pointless.
     kill(inst, "the graceful request could not be sent: " + sent.error().message());
     return;
   }

@@ -3,6 +3,7 @@
 // taking the stop signals (and Ctrl-C / Ctrl-Break / close on Windows) and sending signals to the
 // processes the tool runs.
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -29,6 +30,10 @@ struct SignalEvent {
   /// terminal did (Ctrl-C in a terminal reaches the whole foreground process group). Always false
   /// on Windows.
   bool sent_by_process = false;
+  /// How long the system lets the tool run after this signal before it ends the tool itself;
+  /// zero when it does not. Windows' console close event: Windows ends the process about 5 s
+  /// after it (the handler holds the process for 4.5 s), so the stop must fit in that.
+  std::chrono::milliseconds ends_process_within{0};
 };
 
 /// "SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2".
@@ -76,7 +81,8 @@ class SignalWatcher {
 
 /// The number of `signal` as the library's `ChildProcess::send_signal` and
 /// `LocalProcessBackend::signal_instance` take it: the platform's (POSIX), or the POSIX number
-/// (Windows, where the library turns SIGINT and SIGTERM into CTRL_BREAK and refuses the rest).
+/// (Windows, where the library turns SIGINT and SIGTERM into its graceful request, CTRL_BREAK or
+/// WM_CLOSE, and refuses the rest).
 /// Processes are signalled through those calls only, by handle, never by a pid from a snapshot.
 int signal_number(Signal signal) noexcept;
 

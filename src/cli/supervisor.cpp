@@ -15,6 +15,7 @@
 #include "restart.hpp"
 #include "shell.hpp"
 #include "signals.hpp"
+#include "stop_grace.hpp"
 #include "summary.hpp"
 #include "modhost/local_backend.hpp"
 
@@ -108,7 +109,7 @@ class StartRun {
     }
     if (stopper_.joinable()) stopper_.join();
     backend_.reset();
-    std::vector<std::string> summary = summary_lines(ends(), options_.timeout);
+    std::vector<std::string> summary = summary_lines(ends(), grace_.load());
     std::string restarted = restart_summary(restarts_.counts());
     if (!restarted.empty()) summary.push_back(restarted);
     if (out_.broken()) {
@@ -181,7 +182,7 @@ class StartRun {
 
   void handle(const RunEvent& e) {
     switch (e.kind) {
-      case RunEvent::Kind::SignalCaught: on_signal(e.signal.signal); break;
+      case RunEvent::Kind::SignalCaught: on_signal(e.signal); break;
       case RunEvent::Kind::InstanceEnded: on_instance_ended(e.status); break;
       case RunEvent::Kind::OutputBroken:
         if (!stopping_) {
@@ -195,7 +196,8 @@ class StartRun {
     }
   }
 
-  void on_signal(Signal sig) {
+  void on_signal(const SignalEvent& event) {
+    const Signal sig = event.signal;
     if (sig == Signal::User1 || sig == Signal::User2) {
       // By handle: the backend refuses an instance that has been reaped meanwhile, so no pid
       // from the snapshot can reach another process.
@@ -213,7 +215,7 @@ class StartRun {
     if (!stopping_) {
       out_.system(std::string(signal_name(sig)) + " received");
       exit_code_ = signal_exit_code(sig);
-      begin_stop();
+      begin_stop(true, event.ends_process_within);
       return;
     }
     if (!forced_.exchange(true)) {
@@ -225,24 +227,35 @@ class StartRun {
   }
 
   // `announce`: say that SIGTERM is sent (false when no process is left to receive it).
-  void begin_stop(bool announce = true) {
+  // `ends_within`: nonzero when the system ends the tool that long after the stop began (see
+  // SignalEvent); the grace period is then cut so the whole stop fits.
+  void begin_stop(bool announce = true,
+                  std::chrono::milliseconds ends_within = std::chrono::milliseconds(0)) {
     if (stopping_) return;
     stopping_ = true;
     stop_began_ = std::chrono::steady_clock::now();
     // From now on the poll thread drops what does not fit in the output queue rather than wait
     // for room: the stop it is about to run must not depend on anyone reading stdout.
     out_.stop_waiting();
+    const std::chrono::milliseconds grace = stop_grace(options_.timeout, ends_within);
+    const bool cut = grace < options_.timeout;
+    grace_.store(grace);
     if (announce) {
       out_.system("sending SIGTERM to all processes (killing them after " +
-                  format_seconds(options_.timeout) + ")");
+                  format_seconds(grace) +
+                  (cut ? ", not " + format_seconds(options_.timeout) +
+                             ": the system ends modhost " + format_seconds(ends_within) +
+                             " after this signal"
+                       : std::string()) +
+                  ")");
     }
     for (const std::string& label : restarts_.cancel_all()) {
       out_.system("restart of " + label + " cancelled");
     }
     // shutdown() blocks for up to the grace period; the main loop must stay free to see a second
     // Ctrl-C, so it runs here.
-    stopper_ = std::thread([this] {
-      backend_->shutdown();
+    stopper_ = std::thread([this, grace] {
+      backend_->shutdown(grace);
       queue_.push({RunEvent::Kind::StopDone, {}, {}});
     });
   }
@@ -284,7 +297,7 @@ class StartRun {
     }
     bool bad = end.kind == EndKind::Killed || end.kind == EndKind::KilledAtOnce ||
                (end.kind == EndKind::ExitedByItself && !end.status.success());
-    out_.system(end.label + " " + describe_end(end, options_.timeout),
+    out_.system(end.label + " " + describe_end(end, grace_.load()),
                 bad ? LogLevel::Warn : LogLevel::Info);
     queue_.push({RunEvent::Kind::InstanceEnded, {}, s});
   }
@@ -300,7 +313,7 @@ class StartRun {
   void flush_output(const std::vector<std::string>& summary) {
     out_.close([this] { queue_.push({RunEvent::Kind::OutputFlushed, {}, {}}); });
     const auto now = std::chrono::steady_clock::now();
-    auto deadline = std::max(stop_began_ + options_.timeout, now + kLastOutputWindow);
+    auto deadline = std::max(stop_began_ + grace_.load(), now + kLastOutputWindow);
     if (forced_.load()) deadline = now + kLastOutputWindow;
     while (std::optional<RunEvent> e = queue_.pop_until(deadline)) {
       if (e->kind == RunEvent::Kind::OutputFlushed || e->kind == RunEvent::Kind::OutputBroken) break;
@@ -331,6 +344,9 @@ class StartRun {
   std::thread stopper_;
   bool stopping_ = false;              // main thread only
   std::chrono::steady_clock::time_point stop_began_;  // main thread only
+  // The stop's grace period: --timeout, or less when the system ends the tool sooner (begin_stop,
+  // on the main thread); on_exit reads it on the backend's poll thread.
+  std::atomic<std::chrono::milliseconds> grace_{options_.timeout};
   std::optional<int> exit_code_;       // main thread only; the first reason to stop decides it
   int running_ = 0;                    // main thread only: spawned, final status not yet seen
   RestartSchedule restarts_;           // main thread only

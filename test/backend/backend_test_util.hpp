@@ -75,6 +75,12 @@ class Recorder {
     }
     return false;
   }
+  // How many records carry `line`; same locking rule as has_line_locked.
+  std::size_t count_line_locked(const std::string& line) const {
+    std::size_t n = 0;
+    for (const auto& r : recs_) n += r.line == line ? 1 : 0;
+    return n;
+  }
   bool wait_line(const std::string& line) {
     return wait([&] { return has_line_locked(line); });
   }

@@ -129,6 +129,42 @@ TEST(Win32Backend, RefusedPollThreadIsAnError) {
   EXPECT_EQ(rec.exits().at(0).exit_status, ExitStatus::exited(2));
 }
 
+// Five console instances on consoles of their own, stopped together with a 1 s grace, with a
+// CTRL_BREAK helper that takes a second per request (the test child's stand-in): the requests go
+// out in parallel, off the poll thread, so the shutdown ends at about the grace. Sent one after
+// another on the poll thread, the last request alone would go out after five seconds.
+TEST(Win32Backend, ShutdownSendsTheGracefulRequestsInParallel) {
+  if (GetConsoleCP() != 0) {
+    GTEST_SKIP() << "this test process has a console, which its children share: CTRL_BREAK is "
+                    "sent directly, without the helper";
+  }
+  // Unset again on every way out of the test, so no later test runs the stand-in.
+  struct StandInHelper {
+    StandInHelper() { SetEnvironmentVariableA("MODHOST_CTRL_BREAK_HELPER", MODHOST_TEST_CHILD); }
+    ~StandInHelper() { SetEnvironmentVariableA("MODHOST_CTRL_BREAK_HELPER", nullptr); }
+  } stand_in;
+  Recorder rec;
+  LocalBackendOptions opts = rec.options();
+  opts.shutdown_grace = 1s;
+  auto backend = make_backend(CancellationToken(), opts);
+  for (int i = 0; i < 5; ++i) {
+    auto h = backend->spawn_instance(child_config("m" + std::to_string(i), {"ignore-term"}));
+    ASSERT_TRUE(h.ok()) << h.error().message();
+  }
+  ASSERT_TRUE(rec.wait([&] { return rec.count_line_locked("ready") == 5; }, 60s));
+  const auto t0 = std::chrono::steady_clock::now();
+  backend->shutdown();
+  const double took = seconds_since(t0);
+  ASSERT_EQ(rec.exits().size(), 5u);
+  for (const InstanceStatus& s : rec.exits()) {
+    ASSERT_TRUE(s.stop_result.has_value());
+    EXPECT_TRUE(s.stop_result->graceful_sent);
+    EXPECT_TRUE(s.stop_result->killed);
+  }
+  // One after another, the five stand-in helpers alone take five seconds (measured: 6.0 s).
+  EXPECT_LT(took, 4.5) << "the graceful requests were sent one after another";
+}
+
 }  // namespace
 }  // namespace modhost::test
 

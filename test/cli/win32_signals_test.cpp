@@ -29,8 +29,17 @@ class Recorder {
     return [this](const SignalEvent& e) {
       std::lock_guard<std::mutex> lock(mutex_);
       events_.push_back(e.signal);
+      limits_.push_back(e.ends_process_within);
       cv_.notify_all();
     };
+  }
+  // The ends_process_within of the first event of `signal` (wait_for it first).
+  std::chrono::milliseconds limit_of(Signal signal) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (std::size_t i = 0; i < events_.size(); ++i) {
+      if (events_[i] == signal) return limits_[i];
+    }
+    return std::chrono::milliseconds(-1);
   }
   bool wait_for(Signal signal) {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -46,6 +55,7 @@ class Recorder {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<Signal> events_;
+  std::vector<std::chrono::milliseconds> limits_;
 };
 
 TEST(Win32ToolSignals, CloseEventWaitsForTheRunToEnd) {
@@ -57,6 +67,9 @@ TEST(Win32ToolSignals, CloseEventWaitsForTheRunToEnd) {
     return win32::handle_console_event_for_testing(CTRL_CLOSE_EVENT);
   });
   ASSERT_TRUE(recorder.wait_for(Signal::Hangup));
+  // The event says how long Windows leaves the tool, so the stop's grace is cut to fit it
+  // (StopGrace.*): the handler holds the process 4.5 s.
+  EXPECT_EQ(recorder.limit_of(Signal::Hangup), 4500ms);
   // Still holding the process open: the run (the stop of the children) is not over.
   EXPECT_EQ(handled.wait_for(300ms), std::future_status::timeout)
       << "the close handler returned before the run was over: Windows would end the tool now";
@@ -74,6 +87,7 @@ TEST(Win32ToolSignals, OtherEventsReturnAtOnceAndNoWatcherMeansDefault) {
     ASSERT_TRUE(watcher) << watcher.error().message();
     EXPECT_NE(win32::handle_console_event_for_testing(CTRL_BREAK_EVENT), 0);
     EXPECT_TRUE(recorder.wait_for(Signal::Terminate));
+    EXPECT_EQ(recorder.limit_of(Signal::Terminate), 0ms) << "Ctrl-Break sets no limit";
   }
   // Without a watcher the event is not handled (the default handler ends the process), and a
   // close event does not wait for a run that does not exist.

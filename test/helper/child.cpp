@@ -24,6 +24,8 @@
 //   invalid-utf8       a line of bytes that are not UTF-8
 //   raise SIG          raise signal SIG (POSIX) / abort (Windows)
 //   cat                copy stdin to stdout until EOF
+//   PID (a number)     stand in for a slow CTRL_BREAK helper (Windows tests run it through
+//                      MODHOST_CTRL_BREAK_HELPER): sleep 1 s, then exit 0 as if it had delivered
 
 #include <cerrno>
 #include <csignal>
@@ -388,6 +390,12 @@ int main(int argc, char** argv) {
     std::raise(static_cast<int>(arg(2, SIGABRT)));
     return 6;
 #endif
+  }
+  if (!mode.empty() && mode.find_first_not_of("0123456789") == std::string::npos) {
+    // A helper that takes its time, so a test can tell requests sent one after another from
+    // requests sent in parallel.
+    sleep_seconds(1);
+    return 0;
   }
   if (mode == "cat") {
     char buf[65536];

@@ -379,15 +379,19 @@ TEST(Win32Stop, StopAfterTheChildExitedEndsWhatItLeft) {
   CloseHandle(g);
 }
 
-// Where CTRL_BREAK cannot be delivered (no console shared, or Wine), stop() does not wait for a
-// graceful exit that cannot come: it terminates the job and says so.
-TEST(Win32Stop, WithoutCtrlBreakTheJobIsTerminated) {
-  auto c = ChildProcess::spawn(child({"ignore-term"}));
+// A console child in the host's own console process group (new_process_group off) cannot be sent
+// CTRL_BREAK without the host getting it too: terminate() says so, and stop() does not wait for a
+// graceful exit that cannot come. (Children on a console of their own get it through the helper:
+// test/process/win32_graceful_test.cpp.)
+TEST(Win32Stop, WithoutItsOwnGroupThereIsNoGracefulRequest) {
+  SpawnOptions o = child({"ignore-term"});
+  o.new_process_group = false;
+  auto c = ChildProcess::spawn(o);
   ASSERT_TRUE(c) << c.error().message();
   Pipe out = c->take_stdout();
   ASSERT_EQ(read_first_line(out), "ready");
   auto t = c->terminate();
-  if (t) GTEST_SKIP() << "CTRL_BREAK can be delivered here; Win32Stop.CtrlBreakIsGraceful covers it";
+  ASSERT_FALSE(t);
   EXPECT_EQ(t.error().code(), make_error_code(errc::unsupported));
   auto r = c->stop(10s);
   ASSERT_TRUE(r) << r.error().message();
@@ -398,8 +402,8 @@ TEST(Win32Stop, WithoutCtrlBreakTheJobIsTerminated) {
 
 TEST(Win32Stop, CtrlBreakIsGraceful) {
   if (running_under_wine()) {
-    GTEST_SKIP() << "Wine 8 does not implement GenerateConsoleCtrlEvent(CTRL_BREAK_EVENT); "
-                    "the fallback is tested by Win32Stop.WithoutCtrlBreakTheJobIsTerminated";
+    GTEST_SKIP() << "Wine 8's GenerateConsoleCtrlEvent fails (ERROR_INVALID_HANDLE); the paths "
+                    "without a shared console are in win32_graceful_test.cpp";
   }
   if (GetConsoleCP() == 0) GTEST_SKIP() << "this test process has no console to share";
   auto c = ChildProcess::spawn(child({"term-line"}));

@@ -10,7 +10,9 @@
 // event (5 s by default), whatever the handler does. So the handler for it does not return at
 // once: it queues Hangup like any event and then waits until the run is over (the watcher is
 // destroyed after the processes were stopped and the summary printed), at most kCloseWait, which
-// leaves the children their graceful stop within the time Windows allows instead of none.
+// leaves the children their graceful stop within the time Windows allows instead of none. The
+// event says how long that is (SignalEvent::ends_process_within), and the tool shortens its
+// grace period to fit (src/cli/supervisor.cpp).
 
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
@@ -18,6 +20,7 @@
 #include <windows.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -98,7 +101,10 @@ class Win32SignalWatcher final : public SignalWatcher {
     switch (type) {
       case CTRL_C_EVENT: event.signal = Signal::Interrupt; break;
       case CTRL_BREAK_EVENT: event.signal = Signal::Terminate; break;
-      case CTRL_CLOSE_EVENT: event.signal = Signal::Hangup; break;
+      case CTRL_CLOSE_EVENT:
+        event.signal = Signal::Hangup;
+        event.ends_process_within = std::chrono::milliseconds(kCloseWaitMillis);
+        break;
       default: return FALSE;
     }
     {
