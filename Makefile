@@ -3,7 +3,8 @@
 # meson.build reads too, so the two builds cannot drift apart.
 #
 #   make                 build/libmodhost.a and build/modhost
-#   make -j2 test        build and run every GoogleTest suite, in parallel
+#   make -j2 test        build and run every GoogleTest suite and the examples, in parallel
+#   make examples        build the API examples (examples/api/)
 #   make bench           build and run the Google Benchmark suite
 #   make run             run the modhost Procfile runner on examples/Procfile
 #   make install         headers, library, tool and modhost.pc under $(DESTDIR)$(PREFIX)
@@ -111,7 +112,7 @@ TEST_DEFS := -DMODHOST_TEST_CHILD='"$(abspath $(TEST_CHILD))"' \
              -DMODHOST_TOOL='"$(abspath $(TOOL))"' \
              -DMODHOST_SOURCE_DIR='"$(abspath .)"'
 
-.PHONY: all lib tool test tests bench run clean fuzz install print-vendor-sources
+.PHONY: all lib tool test tests examples bench run clean fuzz install print-vendor-sources
 all: lib tool
 lib: $(LIB)
 tool: $(TOOL)
@@ -174,6 +175,17 @@ $(foreach s,$(TEST_SUITES),$(eval $(call suite_rules,$(s))))
 TEST_HELPERS := $(TEST_CHILD) $(LINE_WRITER) $(TOOL)
 tests: $(TEST_BINS) $(TEST_HELPERS)
 
+# ---- API examples (examples/api/sources.txt): one program per file, built against the public
+# headers and the library only, as a user's program is. They run POSIX shell commands and
+# signals, so they are built for the POSIX platform.
+EXAMPLE_SRCS := $(if $(filter posix,$(PLATFORM)),$(call read_list,examples/api/sources.txt))
+EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/api/%.cpp=$(BUILD)/examples/%$(EXE))
+examples: $(EXAMPLE_BINS)
+
+$(BUILD)/examples/%$(EXE): examples/api/%.cpp $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) -Iinclude $(MH_CXXFLAGS) -MMD -MP $< -o $@ $(LIB) $(MH_LDFLAGS) $(OS_LIBS)
+
 # ---- make test: every suite is a run of its own, so `make -jN test` builds and runs N things at
 # a time. scripts/run-suite.sh keeps each run's output in $(BUILD)/test-logs/<run>.log and prints
 # it whole only when the run failed; a run that passed prints its GoogleTest summary ("[  PASSED
@@ -187,7 +199,7 @@ FALLBACK_ENV   := MODHOST_FORCE_FORK=1 MODHOST_FORCE_SIGCHLD=1
 FALLBACK_SUITES := $(if $(filter posix,$(PLATFORM)),backend cli)
 GTEST_ARGS     := $(if $(GTEST_FILTER),--gtest_filter='$(GTEST_FILTER)')
 TEST_LOGS      := $(BUILD)/test-logs
-TEST_RUNS      := $(TEST_SUITES) $(FALLBACK_SUITES:%=%-fallbacks)
+TEST_RUNS      := $(TEST_SUITES) $(FALLBACK_SUITES:%=%-fallbacks) $(if $(EXAMPLE_BINS),examples)
 RUN_SUITE      := sh scripts/run-suite.sh $(TEST_LOGS)
 
 # test-run-NAME runs suite SUITE's executable, after ENV (empty, or `env` and the fallbacks).
@@ -198,6 +210,10 @@ test-run-$(1): $(BUILD)/test_$(2)$(EXE) $$(TEST_HELPERS)
 endef
 $(foreach s,$(TEST_SUITES),$(eval $(call test_run,$(s),$(s),)))
 $(foreach s,$(FALLBACK_SUITES),$(eval $(call test_run,$(s)-fallbacks,$(s),env $(FALLBACK_ENV))))
+
+.PHONY: test-run-examples
+test-run-examples: $(EXAMPLE_BINS)
+	@$(RUN_SUITE) examples sh scripts/check-examples.sh examples/api $(EXAMPLE_BINS)
 
 test: $(TEST_RUNS:%=test-run-%)
 	@failed=; for r in $(TEST_RUNS); do \
