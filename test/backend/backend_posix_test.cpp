@@ -167,7 +167,10 @@ TEST(LocalBackendPosix, huge_line_is_split_with_bounded_memory) {
   EXPECT_LT(after - before, 32 * 1024) << "peak RSS grew by " << (after - before) << " KiB";
 }
 
-// Fix 7: a descendant that left the group and keeps the pipes open does not hang a stop.
+// A descendant that left the group and keeps the pipes open does not hang a stop: the stop waits
+// for the pipes for the drain timeout only. A stop that waited for their EOF would last as long
+// as the descendant (1000 s), so the upper bounds below (10 s) tell the two apart with room for a
+// loaded machine under a sanitizer; the lower bound shows the drain timeout was given.
 TEST(LocalBackendPosix, stop_does_not_hang_on_descendant_holding_the_pipes) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
@@ -184,8 +187,8 @@ TEST(LocalBackendPosix, stop_does_not_hang_on_descendant_holding_the_pipes) {
   auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(backend.stop_instance(*h).ok());
   double took = seconds_since(t0);
-  EXPECT_GE(took, 0.09);  // the drain timeout was given
-  EXPECT_LT(took, 1.5);   // and not more than that
+  EXPECT_GE(took, 0.09);
+  EXPECT_LT(took, 10.0);
   EXPECT_EQ(rec.exits().size(), 1u);
   ::kill(static_cast<pid_t>(escaped), SIGKILL);
 }
@@ -205,7 +208,7 @@ TEST(LocalBackendPosix, shutdown_does_not_hang_on_descendant_holding_the_pipes) 
   long escaped = std::stol(rec.lines_of(h->instance_id).at(0).line);
   auto t0 = std::chrono::steady_clock::now();
   backend.shutdown();
-  EXPECT_LT(seconds_since(t0), 1.5);
+  EXPECT_LT(seconds_since(t0), 10.0);
   ::kill(static_cast<pid_t>(escaped), SIGKILL);
 }
 
