@@ -3,20 +3,30 @@
 # meson.build reads too, so the two builds cannot drift apart.
 #
 #   make                 build/libmodhost.a and build/modhost
-#   make test            build and run every GoogleTest suite
+#   make -j2 test        build and run every GoogleTest suite and the examples, in parallel
+#   make examples        build the API examples (examples/api/)
 #   make bench           build and run the Google Benchmark suite
 #   make run             run the modhost Procfile runner on examples/Procfile
+#   make install         headers, library, tool and modhost.pc under $(DESTDIR)$(PREFIX)
+#   make print-vendor-sources   the one compile command a vendoring user needs
 #   make clean
 #
 # Knobs: PLATFORM=posix|win32, BUILD=dir, CXX=..., AR=..., OPT=..., SANITIZE=address,undefined|thread,
 #        EXTRA_CXXFLAGS=..., WERROR= (empty to allow warnings), GTEST_FILTER=...,
 #        CROSS=aarch64-linux-gnu- (a toolchain prefix: CXX=$(CROSS)g++, AR=$(CROSS)ar),
-#        MINSIZE=1 (-Os, function/data sections, --gc-sections: the smallest static builds).
+#        MINSIZE=1 (-Os, function/data sections, --gc-sections: the smallest static builds),
+#        PREFIX=/usr/local, DESTDIR=, LIBDIR=, INCLUDEDIR=, BINDIR= (make install),
+#        VENDOR_DIR=third_party/modhost (the folder print-vendor-sources names).
 # A cross build (the compiler's target machine is not this one) builds GoogleTest from source
 # with the cross compiler and never asks the host's pkg-config; scripts/qemu-test.sh runs its
 # tests under qemu-user.
 
 PLATFORM ?= posix
+PLATFORMS := posix win32
+# A mistyped name would otherwise read no platform source list and fail late, at the link.
+ifneq ($(words $(filter $(PLATFORMS),$(PLATFORM))) $(words $(PLATFORM)),1 1)
+  $(error PLATFORM=$(PLATFORM) is not a platform: use one of $(PLATFORMS))
+endif
 BUILD    ?= build
 OPT      ?= -O2 -g
 SANITIZE ?=
@@ -50,7 +60,8 @@ else
   RUNNER   ?=
 endif
 
-read_list = $(strip $(shell cat $(1) 2>/dev/null))
+# Every source list named in this file exists; a missing one is an error, not an empty build.
+read_list = $(if $(wildcard $(1)),$(strip $(shell cat $(1))),$(error source list $(1) is missing))
 
 # The compiler's target machine against this machine: they differ in a cross build.
 TARGET_MACHINE := $(shell $(CXX) -dumpmachine 2>/dev/null)
@@ -107,8 +118,8 @@ TEST_DEFS := -DMODHOST_TEST_CHILD='"$(abspath $(TEST_CHILD))"' \
              -DMODHOST_TOOL='"$(abspath $(TOOL))"' \
              -DMODHOST_SOURCE_DIR='"$(abspath .)"'
 
-.PHONY: all lib tool test tests bench run clean fuzz
-all: lib $(if $(wildcard src/cli/main.cpp),tool)
+.PHONY: all lib tool test tests examples bench run clean fuzz install print-vendor-sources
+all: lib tool
 lib: $(LIB) $(CTRL_BREAK_HELPER)
 tool: $(TOOL) $(CTRL_BREAK_HELPER)
 
@@ -157,44 +168,75 @@ $(BUILD)/modhost-ctrl-break.exe: platform/win32/helper/ctrl_break.cpp platform/w
 $(BUILD)/modhost_test_gui_child.exe: $(BUILD)/hobj/test/helper/gui_child.o
 	$(CXX) $^ -o $@ -mwindows $(HELPER_LDFLAGS)
 
-$(BUILD)/gtest/libgtest_main.a:
+# Two objects, two rules: -j compiles them at the same time as the library.
+$(BUILD)/gtest/%.o: $(GTEST_DIR)/src/%.cc
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 $(OPT) -pthread $(SAN_FLAGS) $(TIME64_FLAGS) -isystem $(GTEST_DIR)/include -I$(GTEST_DIR) \
-	  -c $(GTEST_DIR)/src/gtest-all.cc -o $(BUILD)/gtest/gtest-all.o
-	$(CXX) -std=c++17 $(OPT) -pthread $(SAN_FLAGS) $(TIME64_FLAGS) -isystem $(GTEST_DIR)/include -I$(GTEST_DIR) \
-	  -c $(GTEST_DIR)/src/gtest_main.cc -o $(BUILD)/gtest/gtest_main.o
-	$(AR) rcs $@ $(BUILD)/gtest/gtest-all.o $(BUILD)/gtest/gtest_main.o
+	  -c $< -o $@
 
-# One test executable per suite (test/<suite>/sources.txt); suites with an empty list are skipped.
+$(BUILD)/gtest/libgtest_main.a: $(BUILD)/gtest/gtest-all.o $(BUILD)/gtest/gtest_main.o
+	$(AR) rcs $@ $^
+
+# One test executable per suite (test/<suite>/sources.txt).
 define suite_rules
 $(1)_SRCS := $$(call read_list,test/$(1)/sources.txt)
-$(1)_BIN  := $$(if $$($(1)_SRCS),$(BUILD)/test_$(1)$(EXE))
+$(1)_BIN  := $(BUILD)/test_$(1)$(EXE)
 $$($(1)_BIN): $$($(1)_SRCS:%.cpp=$(BUILD)/tobj/%.o) $(if $(filter cli,$(1)),$(CLI_OBJS)) $(LIB) $$(GTEST_DEPS)
 	$$(CXX) $$(filter-out $$(GTEST_DEPS),$$^) -o $$@ $$(GTEST_LIBS) $$(MH_LDFLAGS) $$(OS_LIBS)
 TEST_BINS += $$($(1)_BIN)
 endef
 $(foreach s,$(TEST_SUITES),$(eval $(call suite_rules,$(s))))
 
-tests: $(TEST_BINS) $(TEST_CHILD) $(CTRL_BREAK_HELPER) $(TEST_GUI_CHILD) $(if $(wildcard test/bench/line_writer.cpp),$(LINE_WRITER)) $(if $(wildcard src/cli/main.cpp),$(TOOL))
+# What the suites run as children: the helper programs, the line writer and the tool.
+TEST_HELPERS := $(TEST_CHILD) $(CTRL_BREAK_HELPER) $(TEST_GUI_CHILD) $(LINE_WRITER) $(TOOL)
+tests: $(TEST_BINS) $(TEST_HELPERS)
 
+# ---- API examples (examples/api/sources.txt): one program per file, built against the public
+# headers and the library only, as a user's program is. They run POSIX shell commands and
+# signals, so they are built for the POSIX platform.
+EXAMPLE_SRCS := $(if $(filter posix,$(PLATFORM)),$(call read_list,examples/api/sources.txt))
+EXAMPLE_BINS := $(EXAMPLE_SRCS:examples/api/%.cpp=$(BUILD)/examples/%$(EXE))
+examples: $(EXAMPLE_BINS)
+
+$(BUILD)/examples/%$(EXE): examples/api/%.cpp $(LIB)
+	@mkdir -p $(@D)
+	$(CXX) -Iinclude $(MH_CXXFLAGS) -MMD -MP $< -o $@ $(LIB) $(MH_LDFLAGS) $(OS_LIBS)
+
+# ---- make test: every suite is a run of its own, so `make -jN test` builds and runs N things at
+# a time. scripts/run-suite.sh keeps each run's output in $(BUILD)/test-logs/<run>.log and prints
+# it whole only when the run failed; a run that passed prints its GoogleTest summary ("[  PASSED
+# ] N tests.", which .ci/run adds up). Every run goes on when another fails; `test` then fails.
+#
 # The backend and tool suites run a second time with both POSIX fallbacks forced through the
 # environment (the fork/execve spawn path and the SIGCHLD exit mechanism), so every one of their
 # tests covers both; the process suite runs each combination itself (test/process/
 # process_test_util.hpp). Windows has no fallbacks.
 FALLBACK_ENV   := MODHOST_FORCE_FORK=1 MODHOST_FORCE_SIGCHLD=1
-FALLBACK_BINS  := $(if $(filter posix,$(PLATFORM)),$(filter %test_backend %test_cli,$(TEST_BINS)))
+FALLBACK_SUITES := $(if $(filter posix,$(PLATFORM)),backend cli)
 GTEST_ARGS     := $(if $(GTEST_FILTER),--gtest_filter='$(GTEST_FILTER)')
+TEST_LOGS      := $(BUILD)/test-logs
+TEST_RUNS      := $(TEST_SUITES) $(FALLBACK_SUITES:%=%-fallbacks) $(if $(EXAMPLE_BINS),examples)
+RUN_SUITE      := sh scripts/run-suite.sh $(TEST_LOGS)
 
-# Runs every suite even when one fails, then fails if any did.
-test: tests
-	@rc=0; for t in $(TEST_BINS); do \
-	  echo "== $$t"; \
-	  $(RUNNER) $$t $(GTEST_ARGS) || rc=1; \
+# test-run-NAME runs suite SUITE's executable, after ENV (empty, or `env` and the fallbacks).
+define test_run
+.PHONY: test-run-$(1)
+test-run-$(1): $(BUILD)/test_$(2)$(EXE) $$(TEST_HELPERS)
+	@$$(RUN_SUITE) $(1) $(3) $$(RUNNER) $(BUILD)/test_$(2)$(EXE) $$(GTEST_ARGS)
+endef
+$(foreach s,$(TEST_SUITES),$(eval $(call test_run,$(s),$(s),)))
+$(foreach s,$(FALLBACK_SUITES),$(eval $(call test_run,$(s)-fallbacks,$(s),env $(FALLBACK_ENV))))
+
+.PHONY: test-run-examples
+test-run-examples: $(EXAMPLE_BINS)
+	@$(RUN_SUITE) examples sh scripts/check-examples.sh examples/api $(EXAMPLE_BINS)
+
+test: $(TEST_RUNS:%=test-run-%)
+	@failed=; for r in $(TEST_RUNS); do \
+	  [ "$$(cat $(TEST_LOGS)/$$r.status)" = passed ] || failed="$$failed $$r"; \
 	done; \
-	for t in $(FALLBACK_BINS); do \
-	  echo "== $$t with $(FALLBACK_ENV)"; \
-	  env $(FALLBACK_ENV) $(RUNNER) $$t $(GTEST_ARGS) || rc=1; \
-	done; exit $$rc
+	if [ -n "$$failed" ]; then echo "== make test: FAILED:$$failed"; exit 1; fi; \
+	echo "== make test: all $(words $(TEST_RUNS)) runs passed ($(TEST_RUNS))"
 
 BENCH_BIN := $(BUILD)/bench_modhost$(EXE)
 $(BENCH_BIN): $(BENCH_SRCS:%.cpp=$(BUILD)/tobj/%.o) $(LIB)
@@ -216,6 +258,34 @@ $(FUZZ_BIN): test/fuzz/fuzz_lines.cpp $(call read_list,test/fuzz/sources.txt)
 fuzz: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz-corpus
 	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz-corpus
+
+# ---- make install: the public headers, the static library, the tool, and a pkg-config file that
+# gives a consumer everything it needs to link (`pkg-config --cflags --libs modhost`).
+VERSION    := $(shell sed -n "s/^ *version: '\([^']*\)',/\1/p" meson.build)
+PREFIX     ?= /usr/local
+INCLUDEDIR ?= $(PREFIX)/include
+LIBDIR     ?= $(PREFIX)/lib
+BINDIR     ?= $(PREFIX)/bin
+# The library is static, so its own dependencies go into Libs, not Libs.private.
+PC_LIBS    := -pthread $(filter-out -lkernel32,$(OS_LIBS))
+
+install: lib tool
+	install -d $(DESTDIR)$(INCLUDEDIR)/modhost/detail $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR)
+	install -m 644 include/modhost/*.hpp $(DESTDIR)$(INCLUDEDIR)/modhost/
+	install -m 644 include/modhost/detail/*.hpp $(DESTDIR)$(INCLUDEDIR)/modhost/detail/
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCLUDEDIR)' 'libdir=$(LIBDIR)' '' \
+	  'Name: modhost' 'Description: Runs out-of-process modules as supervised child processes' \
+	  'Version: $(VERSION)' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lmodhost $(strip $(PC_LIBS))' \
+	  > $(DESTDIR)$(LIBDIR)/pkgconfig/modhost.pc
+
+# ---- Vendoring: the one command that compiles the library from a copy of this tree in
+# VENDOR_DIR, generated from the same source lists as this build (add your own files and -o).
+VENDOR_DIR ?= third_party/modhost
+print-vendor-sources:
+	@echo $(CXX) -std=c++17 $(TIME64_FLAGS) -I$(VENDOR_DIR)/include -I$(VENDOR_DIR)/src \
+	  $(LIB_SRCS:%=$(VENDOR_DIR)/%) -pthread $(filter-out -lkernel32,$(OS_LIBS))
 
 clean:
 	rm -rf $(BUILD)

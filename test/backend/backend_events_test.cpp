@@ -35,7 +35,7 @@ bool has_event(Recorder& rec, SupervisorEvent e) {
   return false;
 }
 
-TEST(LocalBackendEvents, every_supervisor_record_carries_its_event) {
+TEST(LocalBackendEvents, EverySupervisorRecordCarriesItsEvent) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.instance_stop_grace = 100ms;
@@ -85,7 +85,7 @@ TEST(LocalBackendEvents, every_supervisor_record_carries_its_event) {
 }
 
 #ifndef _WIN32  // Wine cannot deliver CTRL_BREAK, which is what SIGTERM means on Windows.
-TEST(LocalBackendEvents, signal_instance_reaches_it_and_refuses_once_it_is_reaped) {
+TEST(LocalBackendEvents, SignalInstanceReachesItAndRefusesOnceItIsReaped) {
   Recorder rec;
   auto owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *owner;
@@ -111,7 +111,7 @@ TEST(LocalBackendEvents, signal_instance_reaches_it_and_refuses_once_it_is_reape
 
 // The poll thread is the backend's only thread: when it cannot start, create() says so, leaves
 // the caller's signal mask as it was, and the next create() works.
-TEST(LocalBackendEvents, create_fails_with_an_error_when_the_poll_thread_cannot_start) {
+TEST(LocalBackendEvents, CreateFailsWithAnErrorWhenThePollThreadCannotStart) {
   Recorder rec;
   detail::fail_thread_starts_for_testing(1);
   auto failed = LocalProcessBackend::create(CancellationToken(), rec.options());
@@ -128,7 +128,7 @@ TEST(LocalBackendEvents, create_fails_with_an_error_when_the_poll_thread_cannot_
 
 // Cancelling the token starts the shutdown without creating a thread: it happens even when no
 // thread can be created any more.
-TEST(LocalBackendEvents, cancel_needs_no_thread) {
+TEST(LocalBackendEvents, CancelNeedsNoThread) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.shutdown_grace = 10s;

@@ -43,7 +43,7 @@ struct ExitCounter {
   }
 };
 
-TEST(LocalBackendHostile, no_descriptor_left_is_an_error_from_create) {
+TEST(LocalBackendHostile, NoDescriptorLeftIsAnErrorFromCreate) {
   MODHOST_IN_FRESH_PROCESS([] {
     // The same failure path once first, with descriptors to spare (a refused thread instead of a
     // missing pipe). Not for modhost's sake: UBSan checks the dynamic type of an object the first
@@ -80,7 +80,7 @@ TEST(LocalBackendHostile, no_descriptor_left_is_an_error_from_create) {
 
 // The default sink on every thread it runs on (the poll thread, here) writes to a stderr whose
 // reader is gone: the host lives on, SIGPIPE at its default disposition notwithstanding.
-TEST(LocalBackendHostile, default_sink_on_a_broken_stderr_does_not_kill_the_host) {
+TEST(LocalBackendHostile, DefaultSinkOnABrokenStderrDoesNotKillTheHost) {
   MODHOST_IN_FRESH_PROCESS([] {
     if (!make_stderr_a_broken_pipe()) return 1;
     ExitCounter counter;
@@ -96,7 +96,7 @@ TEST(LocalBackendHostile, default_sink_on_a_broken_stderr_does_not_kill_the_host
 // A host that blocks every signal in every thread still gets each instance's exit, with its
 // status: at once with pidfds (no SIGCHLD involved), within a second on the SIGCHLD path (the
 // backend suite runs a second time with that path forced).
-TEST(LocalBackendHostile, sigchld_blocked_everywhere_still_reports_exits_with_status) {
+TEST(LocalBackendHostile, SigchldBlockedEverywhereStillReportsExitsWithStatus) {
   MODHOST_IN_FRESH_PROCESS([] {
     sigset_t all;
     sigfillset(&all);

@@ -62,8 +62,8 @@ long vm_hwm_kib() {
   return -1;
 }
 
-// Fix 2: the child is reaped at once (no zombie), not when it is stopped.
-TEST(LocalBackendPosix, exited_instance_is_reaped_at_once) {
+// The child is reaped at once (no zombie), not when it is stopped.
+TEST(LocalBackendPosix, ExitedInstanceIsReapedAtOnce) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -74,9 +74,9 @@ TEST(LocalBackendPosix, exited_instance_is_reaped_at_once) {
   EXPECT_EQ(backend.status(h->instance_id)->exit_status, ExitStatus::exited(4));
 }
 
-// Fix 3: no process of the instance's group survives a stop, nor a shutdown. The leaders die of
+// No process of the instance's group survives a stop, nor a shutdown. The leaders die of
 // SIGTERM, their grandchildren ignore it; in a shutdown several leaders die at once.
-TEST(LocalBackendPosix, grandchild_does_not_survive_stop_or_shutdown) {
+TEST(LocalBackendPosix, GrandchildDoesNotSurviveStopOrShutdown) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.instance_stop_grace = 300ms;
@@ -112,8 +112,8 @@ TEST(LocalBackendPosix, grandchild_does_not_survive_stop_or_shutdown) {
   for (int i = 1; i < kInstances; ++i) EXPECT_TRUE(wait_gone(grandchildren[static_cast<std::size_t>(i)], 2000)) << i;
 }
 
-// Fix 4: every line written in the SIGTERM handler is forwarded; the child is not SIGPIPEd.
-TEST(LocalBackendPosix, output_written_while_shutting_down_is_forwarded) {
+// Every line written in the SIGTERM handler is forwarded; the child is not SIGPIPEd.
+TEST(LocalBackendPosix, OutputWrittenWhileShuttingDownIsForwarded) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -138,8 +138,8 @@ TEST(LocalBackendPosix, output_written_while_shutting_down_is_forwarded) {
   EXPECT_EQ(exits[0].exit_status, ExitStatus::exited(0));  // not killed by SIGPIPE
 }
 
-// Fix 6: a 64 MiB line without a newline: bounded memory, delivered in pieces, nothing dropped.
-TEST(LocalBackendPosix, huge_line_is_split_with_bounded_memory) {
+// A 64 MiB line without a newline: bounded memory, delivered in pieces, nothing dropped.
+TEST(LocalBackendPosix, HugeLineIsSplitWithBoundedMemory) {
   Recorder rec;
   std::size_t bytes = 0, pieces = 0, max_piece = 0, continuations = 0;
   LocalBackendOptions o;
@@ -167,8 +167,11 @@ TEST(LocalBackendPosix, huge_line_is_split_with_bounded_memory) {
   EXPECT_LT(after - before, 32 * 1024) << "peak RSS grew by " << (after - before) << " KiB";
 }
 
-// Fix 7: a descendant that left the group and keeps the pipes open does not hang a stop.
-TEST(LocalBackendPosix, stop_does_not_hang_on_descendant_holding_the_pipes) {
+// A descendant that left the group and keeps the pipes open does not hang a stop: the stop waits
+// for the pipes for the drain timeout only. A stop that waited for their EOF would last as long
+// as the descendant (1000 s), so the upper bounds below (10 s) tell the two apart with room for a
+// loaded machine under a sanitizer; the lower bound shows the drain timeout was given.
+TEST(LocalBackendPosix, StopDoesNotHangOnDescendantHoldingThePipes) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.forwarder_drain_timeout = 100ms;
@@ -184,13 +187,13 @@ TEST(LocalBackendPosix, stop_does_not_hang_on_descendant_holding_the_pipes) {
   auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(backend.stop_instance(*h).ok());
   double took = seconds_since(t0);
-  EXPECT_GE(took, 0.09);  // the drain timeout was given
-  EXPECT_LT(took, 1.5);   // and not more than that
+  EXPECT_GE(took, 0.09);
+  EXPECT_LT(took, 10.0);
   EXPECT_EQ(rec.exits().size(), 1u);
   ::kill(static_cast<pid_t>(escaped), SIGKILL);
 }
 
-TEST(LocalBackendPosix, shutdown_does_not_hang_on_descendant_holding_the_pipes) {
+TEST(LocalBackendPosix, ShutdownDoesNotHangOnDescendantHoldingThePipes) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.forwarder_drain_timeout = 100ms;
@@ -205,13 +208,13 @@ TEST(LocalBackendPosix, shutdown_does_not_hang_on_descendant_holding_the_pipes) 
   long escaped = std::stol(rec.lines_of(h->instance_id).at(0).line);
   auto t0 = std::chrono::steady_clock::now();
   backend.shutdown();
-  EXPECT_LT(seconds_since(t0), 1.5);
+  EXPECT_LT(seconds_since(t0), 10.0);
   ::kill(static_cast<pid_t>(escaped), SIGKILL);
 }
 
 // After an exit by itself, a descendant still holding the pipes keeps being forwarded; the exit
 // record does not wait for it longer than the drain timeout.
-TEST(LocalBackendPosix, exit_record_does_not_wait_for_descendant) {
+TEST(LocalBackendPosix, ExitRecordDoesNotWaitForDescendant) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.forwarder_drain_timeout = 100ms;
@@ -228,7 +231,7 @@ TEST(LocalBackendPosix, exit_record_does_not_wait_for_descendant) {
   ::kill(static_cast<pid_t>(std::stol(rec.lines_of(h->instance_id).at(0).line)), SIGKILL);
 }
 
-TEST(LocalBackendPosix, partial_line_timeout_flushes_a_waiting_line) {
+TEST(LocalBackendPosix, PartialLineTimeoutFlushesAWaitingLine) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.partial_line_timeout = 50ms;
@@ -242,7 +245,7 @@ TEST(LocalBackendPosix, partial_line_timeout_flushes_a_waiting_line) {
   ASSERT_TRUE(backend.stop_instance(*h).ok());
 }
 
-TEST(LocalBackendPosix, without_partial_line_timeout_partial_line_waits_for_eof) {
+TEST(LocalBackendPosix, WithoutPartialLineTimeoutPartialLineWaitsForEof) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;

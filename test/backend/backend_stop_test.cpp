@@ -36,7 +36,7 @@ constexpr std::chrono::milliseconds kEndless = std::chrono::minutes(10);
 }
 
 // on_spawn comes with the returned handle, before the "spawned" record and the first line.
-TEST(LocalBackendStop, on_spawn_precedes_every_record_of_the_instance) {
+TEST(LocalBackendStop, OnSpawnPrecedesEveryRecordOfTheInstance) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   std::vector<InstanceHandle> spawned;
@@ -71,9 +71,9 @@ TEST(LocalBackendStop, on_spawn_precedes_every_record_of_the_instance) {
 
 #if !defined(_WIN32)  // needs a child that dies of the graceful signal (no CTRL_BREAK in Wine)
 
-// Fix 2: inside a shutdown, each instance's on_exit comes when it ends, not after the stubborn
-// sibling's whole grace. The grace is endless; kill_all (fix 4) ends the shutdown at once.
-TEST(LocalBackendStop, shutdown_delivers_each_exit_when_that_instance_ends_and_kill_all_ends_it) {
+// Inside a shutdown, each instance's on_exit comes when it ends, not after the stubborn
+// sibling's whole grace. The grace is endless; kill_all ends the shutdown at once.
+TEST(LocalBackendStop, ShutdownDeliversEachExitWhenThatInstanceEndsAndKillAllEndsIt) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.shutdown_grace = kEndless;
@@ -108,7 +108,7 @@ TEST(LocalBackendStop, shutdown_delivers_each_exit_when_that_instance_ends_and_k
 
 // Fixes 1 and 3: a shutdown that finds an instance stop_instance is already stopping sends it no
 // second SIGTERM, and the instance, which the first SIGTERM reached, did not exit by itself.
-TEST(LocalBackendStop, shutdown_during_stop_instance_sends_no_second_sigterm) {
+TEST(LocalBackendStop, ShutdownDuringStopInstanceSendsNoSecondSigterm) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.instance_stop_grace = 500ms;
@@ -137,10 +137,10 @@ TEST(LocalBackendStop, shutdown_during_stop_instance_sends_no_second_sigterm) {
   EXPECT_TRUE(exits[0].stop_result->killed);
 }
 
-// Fix 4: kill_all without a stop in progress. The instance ends at once, not by itself, and stays
+// kill_all without a stop in progress. The instance ends at once, not by itself, and stays
 // listed until stopped; a stop after it gets its own grace again (kill_all cut only the waits in
 // progress).
-TEST(LocalBackendStop, kill_all_kills_now_and_later_stops_keep_their_grace) {
+TEST(LocalBackendStop, KillAllKillsNowAndLaterStopsKeepTheirGrace) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.instance_stop_grace = kEndless;
@@ -173,9 +173,9 @@ TEST(LocalBackendStop, kill_all_kills_now_and_later_stops_keep_their_grace) {
   EXPECT_EQ(count_lines(rec.records(), "got SIGTERM"), 1);
 }
 
-// Fix 1: an instance that ended before the shutdown began keeps "by itself"; the one the shutdown
+// An instance that ended before the shutdown began keeps "by itself"; the one the shutdown
 // ended does not.
-TEST(LocalBackendStop, exited_by_itself_only_before_the_stop_began) {
+TEST(LocalBackendStop, ExitedByItselfOnlyBeforeTheStopBegan) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -197,10 +197,10 @@ TEST(LocalBackendStop, exited_by_itself_only_before_the_stop_began) {
 #endif  // !_WIN32
 
 #if defined(__linux__)
-// Fix 6: the option reaches the spawn. Linux ties PR_SET_PDEATHSIG to the spawning thread, so an
+// The option reaches the spawn. Linux ties PR_SET_PDEATHSIG to the spawning thread, so an
 // instance spawned from a thread that ends is killed then (the documented caveat); one spawned
 // without the option lives on.
-TEST(LocalBackendStop, kill_on_parent_death_is_passed_and_tied_to_the_spawning_thread) {
+TEST(LocalBackendStop, KillOnParentDeathIsPassedAndTiedToTheSpawningThread) {
   Recorder with_rec;
   LocalBackendOptions o = with_rec.options();
   o.kill_on_parent_death = true;

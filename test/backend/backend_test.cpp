@@ -15,7 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(LocalBackend, spawn_rejects_non_local_backend) {
+TEST(LocalBackend, SpawnRejectsNonLocalBackend) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -26,7 +26,7 @@ TEST(LocalBackend, spawn_rejects_non_local_backend) {
   EXPECT_NE(r.error().message().find("can only spawn LocalProcess"), std::string::npos);
 }
 
-TEST(LocalBackend, spawn_requires_executable_path) {
+TEST(LocalBackend, SpawnRequiresExecutablePath) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -35,7 +35,7 @@ TEST(LocalBackend, spawn_requires_executable_path) {
   EXPECT_NE(r.error().message().find("executable_path must be set"), std::string::npos);
 }
 
-TEST(LocalBackend, spawn_failure_names_binary_and_reason) {
+TEST(LocalBackend, SpawnFailureNamesBinaryAndReason) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -47,7 +47,7 @@ TEST(LocalBackend, spawn_failure_names_binary_and_reason) {
       << r.error().message();
 }
 
-TEST(LocalBackend, spawn_forwards_stdout_and_stderr_with_context) {
+TEST(LocalBackend, SpawnForwardsStdoutAndStderrWithContext) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -74,7 +74,7 @@ TEST(LocalBackend, spawn_forwards_stdout_and_stderr_with_context) {
   EXPECT_TRUE(spawned);
 }
 
-TEST(LocalBackend, level_is_detected_from_the_text) {
+TEST(LocalBackend, LevelIsDetectedFromTheText) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -92,7 +92,7 @@ TEST(LocalBackend, level_is_detected_from_the_text) {
   for (const auto& l : lines) EXPECT_EQ(l.level, LogLevel::Info);
 }
 
-TEST(LocalBackend, merged_stderr_keeps_the_order_and_each_line_its_level) {
+TEST(LocalBackend, MergedStderrKeepsTheOrderAndEachLineItsLevel) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -115,7 +115,7 @@ TEST(LocalBackend, merged_stderr_keeps_the_order_and_each_line_its_level) {
   }
 }
 
-TEST(LocalBackend, instance_ids_are_v7_and_increasing) {
+TEST(LocalBackend, InstanceIdsAreV7AndIncreasing) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -128,7 +128,7 @@ TEST(LocalBackend, instance_ids_are_v7_and_increasing) {
   EXPECT_EQ(a->backend, BackendKind::LocalProcess);
 }
 
-TEST(LocalBackend, list_instances_filters_by_module) {
+TEST(LocalBackend, ListInstancesFiltersByModule) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -147,7 +147,7 @@ TEST(LocalBackend, list_instances_filters_by_module) {
   EXPECT_TRUE(backend.list_instances("c")->empty());
 }
 
-TEST(LocalBackend, stop_unknown_instance_is_ok) {
+TEST(LocalBackend, StopUnknownInstanceIsOk) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -163,7 +163,7 @@ TEST(LocalBackend, stop_unknown_instance_is_ok) {
 }
 
 #ifndef _WIN32  // needs a graceful stop; CTRL_BREAK is absent without a shared console and in Wine.
-TEST(LocalBackend, stop_instance_stops_and_forgets_it) {
+TEST(LocalBackend, StopInstanceStopsAndForgetsIt) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -188,7 +188,7 @@ TEST(LocalBackend, stop_instance_stops_and_forgets_it) {
 #endif
 
 #ifndef _WIN32  // Windows skips the grace when CTRL_BREAK cannot be sent.
-TEST(LocalBackend, stop_instance_kills_after_its_grace) {
+TEST(LocalBackend, StopInstanceKillsAfterItsGrace) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.instance_stop_grace = 300ms;
@@ -206,7 +206,7 @@ TEST(LocalBackend, stop_instance_kills_after_its_grace) {
 }
 #endif
 
-TEST(LocalBackend, missing_working_directory_warns_and_uses_current) {
+TEST(LocalBackend, MissingWorkingDirectoryWarnsAndUsesCurrent) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -225,7 +225,7 @@ TEST(LocalBackend, missing_working_directory_warns_and_uses_current) {
   EXPECT_TRUE(warned);
 }
 
-TEST(LocalBackend, non_directory_working_directory_warns) {
+TEST(LocalBackend, NonDirectoryWorkingDirectoryWarns) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -240,7 +240,7 @@ TEST(LocalBackend, non_directory_working_directory_warns) {
   std::filesystem::remove(file);
 }
 
-TEST(LocalBackend, working_directory_is_used) {
+TEST(LocalBackend, WorkingDirectoryIsUsed) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -253,8 +253,8 @@ TEST(LocalBackend, working_directory_is_used) {
   EXPECT_EQ(std::filesystem::path(rec.lines_of(h->instance_id).at(0).line), dir);
 }
 
-// Fix 2: an instance that exits by itself is noticed at once, with its status.
-TEST(LocalBackend, exit_by_itself_is_noticed_at_once) {
+// An instance that exits by itself is noticed at once, with its status.
+TEST(LocalBackend, ExitByItselfIsNoticedAtOnce) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -280,8 +280,8 @@ TEST(LocalBackend, exit_by_itself_is_noticed_at_once) {
   EXPECT_EQ(rec.exits().size(), 1u);  // on_exit once per instance
 }
 
-// Fix 1: shutdown is parallel against one deadline.
-TEST(LocalBackend, shutdown_of_stubborn_children_takes_one_grace_period) {
+// Shutdown is parallel against one deadline.
+TEST(LocalBackend, ShutdownOfStubbornChildrenTakesOneGracePeriod) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   o.shutdown_grace = 1000ms;
@@ -314,8 +314,8 @@ TEST(LocalBackend, shutdown_of_stubborn_children_takes_one_grace_period) {
   EXPECT_EQ(again.error().code(), make_error_code(errc::cancelled));
 }
 
-// Fix 5: bytes pass through unchanged; the child is not hurt.
-TEST(LocalBackend, invalid_utf8_passes_through) {
+// Bytes pass through unchanged; the child is not hurt.
+TEST(LocalBackend, InvalidUtf8PassesThrough) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -328,7 +328,7 @@ TEST(LocalBackend, invalid_utf8_passes_through) {
   EXPECT_EQ(rec.exits()[0].exit_status, ExitStatus::exited(0));
 }
 
-TEST(LocalBackend, last_line_without_newline_arrives) {
+TEST(LocalBackend, LastLineWithoutNewlineArrives) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   // A partial line is forwarded at EOF, and the exit record waits for EOF at most the drain
@@ -346,7 +346,7 @@ TEST(LocalBackend, last_line_without_newline_arrives) {
 }
 
 // 100,000 lines written just before exit all arrive, in order per stream, before the exit record.
-TEST(LocalBackend, lines_written_before_exit_all_arrive_in_order) {
+TEST(LocalBackend, LinesWrittenBeforeExitAllArriveInOrder) {
   Recorder rec;
   LocalBackendOptions o = rec.options();
   // The exit record waits for the pipes' EOF, or this long: generous, so that a loaded machine
@@ -390,7 +390,7 @@ TEST(LocalBackend, lines_written_before_exit_all_arrive_in_order) {
 }
 
 // A slow sink slows the child through its full pipe; nothing is lost.
-TEST(LocalBackend, slow_sink_applies_backpressure_and_loses_nothing) {
+TEST(LocalBackend, SlowSinkAppliesBackpressureAndLosesNothing) {
   Recorder rec;
   std::atomic<bool> blocked{false};
   rec.set_hook([&](const LogRecord& r) {
@@ -409,7 +409,7 @@ TEST(LocalBackend, slow_sink_applies_backpressure_and_loses_nothing) {
 }
 
 #ifndef _WIN32  // expects the child to see SIGTERM; no CTRL_BREAK in Wine.
-TEST(LocalBackend, token_cancelled_from_inside_the_sink_shuts_down) {
+TEST(LocalBackend, TokenCancelledFromInsideTheSinkShutsDown) {
   Recorder rec;
   CancellationToken token;
   rec.set_hook([&](const LogRecord& r) {
@@ -427,7 +427,7 @@ TEST(LocalBackend, token_cancelled_from_inside_the_sink_shuts_down) {
 }
 #endif
 
-TEST(LocalBackend, already_cancelled_token_refuses_spawns) {
+TEST(LocalBackend, AlreadyCancelledTokenRefusesSpawns) {
   Recorder rec;
   CancellationToken token;
   token.cancel();
@@ -437,7 +437,7 @@ TEST(LocalBackend, already_cancelled_token_refuses_spawns) {
   EXPECT_FALSE(backend.spawn_instance(child_config("m", {"exit", "0"})).ok());
 }
 
-TEST(LocalBackend, destructor_shuts_down) {
+TEST(LocalBackend, DestructorShutsDown) {
   Recorder rec;
   {
     LocalBackendOptions o = rec.options();
@@ -455,7 +455,7 @@ TEST(LocalBackend, destructor_shuts_down) {
   EXPECT_EQ(rec.exits().size(), 2u);
 }
 
-TEST(LocalBackend, concurrent_spawn_stop_list_from_eight_threads) {
+TEST(LocalBackend, ConcurrentSpawnStopListFromEightThreads) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;
@@ -480,7 +480,7 @@ TEST(LocalBackend, concurrent_spawn_stop_list_from_eight_threads) {
   EXPECT_EQ(rec.exits().size(), 32u);
 }
 
-TEST(LocalBackend, shutdown_while_spawns_are_in_flight) {
+TEST(LocalBackend, ShutdownWhileSpawnsAreInFlight) {
   Recorder rec;
   auto backend_owner = make_backend(CancellationToken(), rec.options());
   LocalProcessBackend& backend = *backend_owner;

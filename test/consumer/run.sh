@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Builds test/consumer/main.cpp against modhost through each integration path a user has:
+# Builds test/consumer/main.cpp against modhost through each integration path a user has, and
+# runs it:
 # 1. as a Meson subproject (dependency('modhost')), tests, benchmarks and the tool not built;
-# 2. vendored: the folders copied into the consumer's tree, one compiler command, no configure.
+# 2. vendored: the folders copied into the consumer's tree, compiled with the one command
+#    `make print-vendor-sources` prints (generated from the same source lists as the builds);
+# 3. installed by `make install` (PREFIX and DESTDIR) and found through pkg-config;
+# 4. installed by `meson install` and found through pkg-config.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -26,8 +30,36 @@ echo "-- plain vendoring"
 v="$work/vendor/third_party/modhost"
 mkdir -p "$v"
 cp -r "$root/include" "$root/src" "$root/platform" "$v/"
-# The one command a vendoring user writes: the portable sources and one platform folder.
-c++ -std=c++17 -Wall -Wextra -Wpedantic -Werror -I"$v/include" -I"$v/src" \
-  "$here/main.cpp" "$v"/src/*.cpp "$v"/src/backend/*.cpp "$v"/platform/posix/*.cpp \
-  -pthread -o "$work/vendor/consumer"
+# The command the README tells a vendoring user to get, with the consumer's own file added.
+vendor_cmd=$(make -s -C "$root" print-vendor-sources VENDOR_DIR="$v")
+echo "$vendor_cmd"
+$vendor_cmd -Wall -Wextra -Wpedantic -Werror "$here/main.cpp" -o "$work/vendor/consumer"
 "$work/vendor/consumer"
+
+jobs=$(nproc 2>/dev/null || echo 2)
+# pkg_consumer NAME PKG_CONFIG_PATH: builds and runs the consumer with the flags pkg-config gives.
+pkg_consumer() {
+  local flags
+  flags=$(PKG_CONFIG_PATH="$2" pkg-config --cflags --libs modhost)
+  echo "pkg-config --cflags --libs modhost: $flags"
+  # shellcheck disable=SC2086  # the flags are words
+  c++ -std=c++17 -Wall -Wextra -Wpedantic -Werror "$here/main.cpp" $flags -o "$work/$1-consumer"
+  "$work/$1-consumer"
+}
+
+echo "-- make install (PREFIX, DESTDIR), then pkg-config"
+# Staged under DESTDIR as a package build does; PKG_CONFIG_SYSROOT_DIR makes pkg-config point
+# into the stage, so what is checked is what a package would put under /opt/modhost.
+make -s -C "$root" -j"$jobs" install BUILD="$work/make-build" PREFIX=/opt/modhost DESTDIR="$work/stage"
+for f in include/modhost/child_process.hpp include/modhost/detail/line_splitter_impl.hpp \
+         lib/libmodhost.a lib/pkgconfig/modhost.pc bin/modhost; do
+  [ -f "$work/stage/opt/modhost/$f" ] || { echo "error: make install did not install $f" >&2; exit 1; }
+done
+PKG_CONFIG_SYSROOT_DIR="$work/stage" pkg_consumer make "$work/stage/opt/modhost/lib/pkgconfig"
+
+echo "-- meson install, then pkg-config"
+meson setup "$work/meson-build" "$root" --prefix="$work/meson-prefix" --libdir=lib \
+  -Dtests=false -Dbenchmarks=false -Dtool=false >/dev/null
+ninja -C "$work/meson-build" >/dev/null
+meson install -C "$work/meson-build" >/dev/null
+pkg_consumer meson "$work/meson-prefix/lib/pkgconfig"

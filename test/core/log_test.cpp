@@ -4,6 +4,7 @@
 #include <string>
 
 #include "modhost/log.hpp"
+#include "stderr_capture.hpp"
 
 namespace modhost {
 namespace {
@@ -88,13 +89,20 @@ TEST(Log, LineBytesPassThrough) {
   EXPECT_EQ(out.substr(out.size() - 5), bytes + "\n");
 }
 
-TEST(Log, StderrSinkIsCallable) {
+// The default sink writes the formatted record to the process's stderr, the whole line at once.
+TEST(Log, StderrSinkWritesTheFormattedLine) {
   LogSink sink = stderr_sink();
   ASSERT_TRUE(static_cast<bool>(sink));
   LogRecord r;
+  r.level = LogLevel::Warn;
+  r.module = "api";
+  r.stream = StreamKind::Stderr;
   r.line = "stderr_sink test record";
   r.timestamp = fixed_time();
-  sink(r);  // Writes one line to the test's stderr; must not crash or throw.
+  test::StderrCapture capture;
+  ASSERT_TRUE(capture.ok());
+  sink(r);
+  EXPECT_EQ(capture.text(), "2026-11-26T18:00:00.123Z  WARN api stderr: stderr_sink test record\n");
 }
 
 }  // namespace

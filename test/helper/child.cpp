@@ -2,30 +2,9 @@
 // argument names a mode; the rest are the mode's parameters. Output is made of large writes, so a
 // test sees what a real module does. Cross-platform: the Windows branches use the Win32 API.
 //
-//   lines N L [K]      N lines of L bytes ('a'..'z' then '\n'); every K-th goes to stderr (K=0:
-//                      none); written in 64 KiB chunks
-//   both N L           N lines to stdout and N lines to stderr, interleaved in 64 KiB chunks
-//   alternate N        "out I" to stdout, then "2026-01-01T00:00:00Z ERROR alternate: err I" to
-//                      stderr, for I = 1..N, one write per line
-//   exit N             exit with code N
-//   sleep S            sleep S seconds, then exit 0
-//   ignore-term        ignore SIGTERM (CTRL_BREAK), print "ready", sleep forever
-//   term-line          print "ready"; on SIGTERM (CTRL_BREAK) print "got SIGTERM", exit 0
-//   grandchild [exit]  start a grandchild that ignores SIGTERM, print its pid, sleep forever (with
-//                      "exit": exit 0 instead, leaving the grandchild running)
-//   argv               each argument after the mode, each followed by a NUL byte
-//   env                each environment entry, each followed by a NUL byte
-//   env-units KEY      the value of KEY as hex code units, space-separated, then a newline (UTF-16
-//                      on Windows, so a lone surrogate shows; bytes on POSIX); "unset" if absent
-//   cwd                the working directory
-//   fds                the open file descriptors, space-separated (POSIX)
-//   signals            the SigBlk and SigIgn lines of /proc/self/status (Linux)
-//   no-newline         "partial" without a line end
-//   invalid-utf8       a line of bytes that are not UTF-8
-//   raise SIG          raise signal SIG (POSIX) / abort (Windows)
-//   cat                copy stdin to stdout until EOF
-//   PID (a number)     stand in for a slow CTRL_BREAK helper (Windows tests run it through
-//                      MODHOST_CTRL_BREAK_HELPER): sleep 1 s, then exit 0 as if it had delivered
+// The modes are the table kModes at the end of this file, each with its parameters and what it
+// does; run the program without arguments to have them listed. A process id in place of a mode
+// makes it stand in for the Windows CTRL_BREAK helper (see main()).
 
 #include <cerrno>
 #include <csignal>
@@ -91,6 +70,16 @@ void sleep_seconds(double s) {
   for (;;) sleep_seconds(1000);
 }
 
+// A mode's command line: argv[1] is the mode's name, its parameters follow.
+struct Args {
+  int argc;
+  char** argv;
+  // Parameter i (2 is the first after the mode's name) as a number, or `fallback` when absent.
+  long num(int i, long fallback) const { return argc > i ? std::strtol(argv[i], nullptr, 10) : fallback; }
+  // Parameter i as text, or nullptr when absent.
+  const char* str(int i) const { return argc > i ? argv[i] : nullptr; }
+};
+
 std::string make_line(std::size_t len, std::size_t index) {
   std::string line(len, 'x');
   for (std::size_t i = 0; i < len; ++i) line[i] = static_cast<char>('a' + (i + index) % 26);
@@ -98,7 +87,8 @@ std::string make_line(std::size_t len, std::size_t index) {
   return line;
 }
 
-int mode_lines(long n, long len, long every) {
+int mode_lines(const Args& a) {
+  const long n = a.num(2, 10), len = a.num(3, 16), every = a.num(4, 0);
   std::string out, err;
   for (long i = 0; i < n; ++i) {
     std::string line = make_line(static_cast<std::size_t>(len), static_cast<std::size_t>(i));
@@ -114,7 +104,8 @@ int mode_lines(long n, long len, long every) {
   return 0;
 }
 
-int mode_both(long n, long len) {
+int mode_both(const Args& a) {
+  const long n = a.num(2, 10), len = a.num(3, 16);
   std::string chunk;
   for (long i = 0; i < n; ++i) chunk += make_line(static_cast<std::size_t>(len), static_cast<std::size_t>(i));
   // Interleave: a writer that fills stderr while the parent only drains stdout would deadlock
@@ -127,7 +118,8 @@ int mode_both(long n, long len) {
   return 0;
 }
 
-int mode_alternate(long n) {
+int mode_alternate(const Args& a) {
+  const long n = a.num(2, 10);
   for (long i = 1; i <= n; ++i) {
     write_str(1, "out " + std::to_string(i) + "\n");
     write_str(2, "2026-01-01T00:00:00Z ERROR alternate: err " + std::to_string(i) + "\n");
@@ -151,7 +143,9 @@ extern "C" void on_term_line(int) {
 }
 #endif
 
-int mode_grandchild(const char* self, bool exit_after) {
+int mode_grandchild(const Args& a) {
+  const char* self = a.argv[0];
+  const bool exit_after = a.str(2) != nullptr && std::strcmp(a.str(2), "exit") == 0;
 #if defined(_WIN32)
   std::string cmd = std::string("\"") + self + "\" ignore-term";
   STARTUPINFOA si;
@@ -189,7 +183,9 @@ int mode_grandchild(const char* self, bool exit_after) {
 #endif
 }
 
-int mode_env_units(const char* key) {
+int mode_env_units(const Args& a) {
+  const char* key = a.str(2);
+  if (key == nullptr) return 2;
   std::string out;
   char hex[16];
 #if defined(_WIN32)
@@ -221,7 +217,7 @@ int mode_env_units(const char* key) {
   return 0;
 }
 
-int mode_fds() {
+int mode_fds(const Args&) {
   std::string out;
 #if defined(_WIN32)
   out = "0 1 2";
@@ -251,7 +247,7 @@ int mode_fds() {
   return 0;
 }
 
-int mode_signals() {
+int mode_signals(const Args&) {
 #if defined(_WIN32)
   write_str(1, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
 #else
@@ -280,6 +276,156 @@ std::string utf8(const wchar_t* w, int len = -1) {
 }
 #endif
 
+
+int mode_exit(const Args& a) { return static_cast<int>(a.num(2, 0)); }
+
+int mode_sleep(const Args& a) {
+  sleep_seconds(a.str(2) != nullptr ? std::strtod(a.str(2), nullptr) : 1000);
+  return 0;
+}
+
+int mode_ignore_term(const Args&) {
+#if defined(_WIN32)
+  SetConsoleCtrlHandler(ignore_ctrl, TRUE);
+#else
+  std::signal(SIGTERM, SIG_IGN);
+#endif
+  write_str(1, "ready\n");
+  sleep_forever();
+}
+
+int mode_term_line(const Args&) {
+#if defined(_WIN32)
+  SetConsoleCtrlHandler(term_line_ctrl, TRUE);
+#else
+  std::signal(SIGTERM, on_term_line);
+#endif
+  write_str(1, "ready\n");
+  sleep_forever();
+}
+
+int mode_argv(const Args& a) {
+  for (int i = 2; i < a.argc; ++i) write_all(1, a.argv[i], std::strlen(a.argv[i]) + 1);
+  return 0;
+}
+
+int mode_env(const Args&) {
+#if defined(_WIN32)
+  wchar_t* block = GetEnvironmentStringsW();
+  std::string all;
+  for (const wchar_t* e = block; e != nullptr && *e != L'\0'; e += wcslen(e) + 1) {
+    all += utf8(e);
+    all.push_back('\0');
+  }
+  FreeEnvironmentStringsW(block);
+  write_str(1, all);
+#else
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) write_all(1, *e, std::strlen(*e) + 1);
+#endif
+  return 0;
+}
+
+int mode_cwd(const Args&) {
+  char buf[4096];
+#if defined(_WIN32)
+  wchar_t wbuf[4096];
+  if (_wgetcwd(wbuf, 4096) == nullptr) return 5;
+  std::snprintf(buf, sizeof buf, "%s", utf8(wbuf).c_str());
+#else
+  if (::getcwd(buf, sizeof buf) == nullptr) return 5;
+#endif
+  write_str(1, std::string(buf) + "\n");
+  return 0;
+}
+
+int mode_no_newline(const Args&) {
+  write_str(1, "partial");
+  return 0;
+}
+
+int mode_invalid_utf8(const Args&) {
+  write_str(1, "\xff\xfe\xc3\x28 bad \x80\n");
+  return 0;
+}
+
+int mode_raise(const Args& a) {
+#if defined(_WIN32)
+  (void)a;
+  std::abort();
+#else
+  const int sig = static_cast<int>(a.num(2, SIGABRT));
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+  return 6;
+#endif
+}
+
+int mode_cat(const Args&) {
+  char buf[65536];
+  for (;;) {
+#if defined(_WIN32)
+    int n = _read(0, buf, sizeof buf);
+#else
+    ssize_t n = ::read(0, buf, sizeof buf);
+#endif
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 0;
+    write_all(1, buf, static_cast<std::size_t>(n));
+  }
+}
+
+// One row per mode: its name (argv[1]), its parameters, what it does, and the function that does
+// it. The function's return value is the exit code.
+struct Mode {
+  const char* name;
+  const char* params;
+  const char* does;
+  int (*run)(const Args&);
+};
+
+const Mode kModes[] = {
+    {"lines", "N L [K]",
+     "N lines of L bytes ('a'..'z' then '\\n'); every K-th goes to stderr (K=0: none); written in "
+     "64 KiB chunks",
+     mode_lines},
+    {"both", "N L", "N lines to stdout and N lines to stderr, interleaved in 64 KiB chunks", mode_both},
+    {"alternate", "N",
+     "\"out I\" to stdout, then \"2026-01-01T00:00:00Z ERROR alternate: err I\" to stderr, for "
+     "I = 1..N, one write per line",
+     mode_alternate},
+    {"exit", "N", "exit with code N", mode_exit},
+    {"sleep", "S", "sleep S seconds (default 1000), then exit 0", mode_sleep},
+    {"ignore-term", "", "ignore SIGTERM (CTRL_BREAK), print \"ready\", sleep forever", mode_ignore_term},
+    {"term-line", "", "print \"ready\"; on SIGTERM (CTRL_BREAK) print \"got SIGTERM\", exit 0",
+     mode_term_line},
+    {"grandchild", "[exit]",
+     "start a grandchild that ignores SIGTERM, print its pid, sleep forever (with \"exit\": exit 0 "
+     "instead, leaving the grandchild running)",
+     mode_grandchild},
+    {"argv", "ARG...", "each argument after the mode, each followed by a NUL byte", mode_argv},
+    {"env", "", "each environment entry, each followed by a NUL byte", mode_env},
+    {"env-units", "KEY",
+     "the value of KEY as hex code units, space-separated, then a newline (UTF-16 on Windows, so a "
+     "lone surrogate shows; bytes on POSIX); \"unset\" if absent",
+     mode_env_units},
+    {"cwd", "", "the working directory", mode_cwd},
+    {"fds", "", "the open file descriptors, space-separated (POSIX; \"0 1 2\" on Windows)", mode_fds},
+    {"signals", "", "the SigBlk and SigIgn lines of /proc/self/status (Linux)", mode_signals},
+    {"no-newline", "", "\"partial\" without a line end", mode_no_newline},
+    {"invalid-utf8", "", "a line of bytes that are not UTF-8", mode_invalid_utf8},
+    {"raise", "SIG", "raise signal SIG (POSIX) / abort (Windows)", mode_raise},
+    {"cat", "", "copy stdin to stdout until EOF", mode_cat},
+};
+
+int usage(const std::string& problem) {
+  std::string text = problem + "usage: modhost_test_child MODE [PARAMETERS...]\n";
+  for (const Mode& m : kModes) {
+    text += std::string("  ") + m.name + (m.params[0] != '\0' ? " " : "") + m.params + ": " + m.does + "\n";
+  }
+  write_str(2, text);
+  return 2;
+}
+
 }  // namespace
 
 #if defined(__SANITIZE_ADDRESS__) && !defined(_WIN32)
@@ -304,112 +450,16 @@ int main(int argc, char** argv) {
     argv = utf8_argv.data();
   }
 #endif
-  if (argc < 2) {
-    write_str(2, "usage: modhost_test_child MODE [ARGS...]\n");
-    return 2;
+  if (argc < 2) return usage("");
+  for (const Mode& m : kModes) {
+    if (std::strcmp(argv[1], m.name) == 0) return m.run(Args{argc, argv});
   }
-  std::string mode = argv[1];
-  auto arg = [&](int i, long fallback) { return argc > i ? std::strtol(argv[i], nullptr, 10) : fallback; };
-
-  if (mode == "lines") return mode_lines(arg(2, 10), arg(3, 16), arg(4, 0));
-  if (mode == "both") return mode_both(arg(2, 10), arg(3, 16));
-  if (mode == "alternate") return mode_alternate(arg(2, 10));
-  if (mode == "exit") return static_cast<int>(arg(2, 0));
-  if (mode == "sleep") {
-    sleep_seconds(argc > 2 ? std::strtod(argv[2], nullptr) : 1000);
-    return 0;
-  }
-  if (mode == "ignore-term") {
-#if defined(_WIN32)
-    SetConsoleCtrlHandler(ignore_ctrl, TRUE);
-#else
-    std::signal(SIGTERM, SIG_IGN);
-#endif
-    write_str(1, "ready\n");
-    sleep_forever();
-  }
-  if (mode == "term-line") {
-#if defined(_WIN32)
-    SetConsoleCtrlHandler(term_line_ctrl, TRUE);
-#else
-    std::signal(SIGTERM, on_term_line);
-#endif
-    write_str(1, "ready\n");
-    sleep_forever();
-  }
-  if (mode == "grandchild") {
-    return mode_grandchild(argv[0], argc > 2 && std::strcmp(argv[2], "exit") == 0);
-  }
-  if (mode == "env-units") return argc > 2 ? mode_env_units(argv[2]) : 2;
-  if (mode == "argv") {
-    for (int i = 2; i < argc; ++i) write_all(1, argv[i], std::strlen(argv[i]) + 1);
-    return 0;
-  }
-  if (mode == "env") {
-#if defined(_WIN32)
-    wchar_t* block = GetEnvironmentStringsW();
-    std::string all;
-    for (const wchar_t* e = block; e != nullptr && *e != L'\0'; e += wcslen(e) + 1) {
-      all += utf8(e);
-      all.push_back('\0');
-    }
-    FreeEnvironmentStringsW(block);
-    write_str(1, all);
-#else
-    for (char** e = environ; e != nullptr && *e != nullptr; ++e) write_all(1, *e, std::strlen(*e) + 1);
-#endif
-    return 0;
-  }
-  if (mode == "cwd") {
-    char buf[4096];
-#if defined(_WIN32)
-    wchar_t wbuf[4096];
-    if (_wgetcwd(wbuf, 4096) == nullptr) return 5;
-    std::snprintf(buf, sizeof buf, "%s", utf8(wbuf).c_str());
-#else
-    if (::getcwd(buf, sizeof buf) == nullptr) return 5;
-#endif
-    write_str(1, std::string(buf) + "\n");
-    return 0;
-  }
-  if (mode == "fds") return mode_fds();
-  if (mode == "signals") return mode_signals();
-  if (mode == "no-newline") {
-    write_str(1, "partial");
-    return 0;
-  }
-  if (mode == "invalid-utf8") {
-    write_str(1, "\xff\xfe\xc3\x28 bad \x80\n");
-    return 0;
-  }
-  if (mode == "raise") {
-#if defined(_WIN32)
-    std::abort();
-#else
-    std::signal(static_cast<int>(arg(2, SIGABRT)), SIG_DFL);
-    std::raise(static_cast<int>(arg(2, SIGABRT)));
-    return 6;
-#endif
-  }
-  if (!mode.empty() && mode.find_first_not_of("0123456789") == std::string::npos) {
-    // A helper that takes its time, so a test can tell requests sent one after another from
-    // requests sent in parallel.
+  if (std::strspn(argv[1], "0123456789") == std::strlen(argv[1])) {
+    // Called with a process id as its first argument, as the CTRL_BREAK helper is: the Windows
+    // tests run this program in the helper's place (MODHOST_CTRL_BREAK_HELPER) as a helper that
+    // takes 1 s, so they can tell requests sent one after another from requests sent in parallel.
     sleep_seconds(1);
     return 0;
   }
-  if (mode == "cat") {
-    char buf[65536];
-    for (;;) {
-#if defined(_WIN32)
-      int n = _read(0, buf, sizeof buf);
-#else
-      ssize_t n = ::read(0, buf, sizeof buf);
-#endif
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return 0;
-      write_all(1, buf, static_cast<std::size_t>(n));
-    }
-  }
-  write_str(2, "unknown mode: " + mode + "\n");
-  return 2;
+  return usage(std::string("unknown mode: ") + argv[1] + "\n");
 }

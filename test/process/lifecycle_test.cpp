@@ -96,12 +96,15 @@ TEST_P(Lifecycle, WaitForCutShortByCancel) {
   canceller.join();
   ASSERT_TRUE(r);
   EXPECT_FALSE(r->has_value());
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  // A wait the cancel does not cut short takes the whole 30 s; one that it does returns in
+  // microseconds. 10 s tells the two apart with room for a loaded machine under a sanitizer.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
   // A token cancelled beforehand returns at once as well.
+  t0 = std::chrono::steady_clock::now();
   auto again = c->wait_for(30s, &token);
   ASSERT_TRUE(again);
   EXPECT_FALSE(again->has_value());
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
 }
 
 TEST_P(Lifecycle, WaitForSeesExit) {

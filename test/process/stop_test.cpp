@@ -65,7 +65,9 @@ TEST_P(Stop, CancelCutsTheGraceShort) {
   auto r = c->stop(30s, &token);
   canceller.join();
   ASSERT_TRUE(r);
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
+  // A grace the cancel does not cut short lasts the whole 30 s; a cut one ends with the kill,
+  // milliseconds later. 10 s tells the two apart with room for a loaded machine under a sanitizer.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
   EXPECT_TRUE(r->killed);
   EXPECT_EQ(r->status, ExitStatus::signaled(SIGKILL));
 }
