@@ -274,7 +274,7 @@ install: lib tool
 	install -m 644 include/modhost/*.hpp $(DESTDIR)$(INCLUDEDIR)/modhost/
 	install -m 644 include/modhost/detail/*.hpp $(DESTDIR)$(INCLUDEDIR)/modhost/detail/
 	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(TOOL) $(DESTDIR)$(BINDIR)/
+	install -m 755 $(TOOL) $(CTRL_BREAK_HELPER) $(DESTDIR)$(BINDIR)/
 	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCLUDEDIR)' 'libdir=$(LIBDIR)' '' \
 	  'Name: modhost' 'Description: Runs out-of-process modules as supervised child processes' \
 	  'Version: $(VERSION)' 'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lmodhost $(strip $(PC_LIBS))' \
