@@ -94,6 +94,9 @@ TEST(ToolRestart, AStopCancelsAPendingRestart) {
   // still pending when the stop began would fall due in the middle of it.
   ToolRun run(start_args("crashy_stubborn", {"--restart", "crashy", "-t", "2"}));
   ASSERT_TRUE(run.wait_stdout("restarting crashy.1 in 1s (restart 1)")) << run.stdout_text();
+  // Not before stubborn has set its trap: a SIGTERM that comes first ends it at once, and the
+  // stop would not last the grace period this test is about.
+  ASSERT_TRUE(run.wait_stdout("stubborn ready")) << run.stdout_text();
   run.send(Signal::Interrupt);
   auto st = run.finish();
   ASSERT_TRUE(st);
