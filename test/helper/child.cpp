@@ -11,6 +11,9 @@
 //   sleep S            sleep S seconds, then exit 0
 //   ignore-term        ignore SIGTERM (CTRL_BREAK), print "ready", sleep forever
 //   term-line          print "ready"; on SIGTERM (CTRL_BREAK) print "got SIGTERM", exit 0
+//   stamp              print "stamp T", T the steady clock's nanoseconds since its epoch (a
+//                      system-wide clock: CLOCK_MONOTONIC, QueryPerformanceCounter), then sleep
+//                      forever without another byte, so a reader can tell how long the line took
 //   grandchild [exit]  start a grandchild that ignores SIGTERM, print its pid, sleep forever (with
 //                      "exit": exit 0 instead, leaving the grandchild running)
 //   argv               each argument after the mode, each followed by a NUL byte
@@ -26,6 +29,7 @@
 //   cat                copy stdin to stdout until EOF
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -324,6 +328,12 @@ int main(int argc, char** argv) {
     std::signal(SIGTERM, SIG_IGN);
 #endif
     write_str(1, "ready\n");
+    sleep_forever();
+  }
+  if (mode == "stamp") {
+    auto now = std::chrono::steady_clock::now().time_since_epoch();
+    long long ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+    write_str(1, "stamp " + std::to_string(ns) + "\n");
     sleep_forever();
   }
   if (mode == "term-line") {
