@@ -108,8 +108,10 @@ Check check_output(const std::string& path, int processes, long lines_each) {
   std::vector<char> buf(1 << 20);
   std::string line;
   auto take = [&](std::string_view l) {
-    std::size_t label = l.find(" spew.");
-    if (label == std::string_view::npos) return;  // the tool's own lines
+    // A process's line has its label right after the clock; the tool's own lines (label
+    // "system") may name a process further on ("spew.1 started with pid ...") and are skipped.
+    const std::size_t label = 8;
+    if (l.substr(label, 6) != " spew.") return;
     std::size_t bar = l.find(" | ", label);
     if (bar == std::string_view::npos) return void(++c.torn);
     std::string number(l.substr(label + 6, bar - label - 6));
