@@ -95,7 +95,8 @@ TEST(ToolLines, ManyProcessesWritingAtOnceLoseAndTearNoLine) {
   ASSERT_TRUE(st) << run.stderr_text();
   EXPECT_EQ(*st, ExitStatus::exited(0)) << run.stderr_text();
   // Every line of a process is one of its 26 texts (a torn line is none of them), and each text
-  // comes as often as the process printed it.
+  // comes as often as the process printed it. The processes write whole lines, at most 4 KiB at
+  // a time (see the Procfile): what is tested is the tool's own output.
   std::map<std::string, std::size_t> expected;
   for (std::size_t i = 0; i < kLines; ++i) ++expected[child_line(kLength, i)];
   std::size_t torn = 0;

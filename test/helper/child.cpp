@@ -2,8 +2,8 @@
 // argument names a mode; the rest are the mode's parameters. Output is made of large writes, so a
 // test sees what a real module does. Cross-platform: the Windows branches use the Win32 API.
 //
-//   lines N L [K]      N lines of L bytes ('a'..'z' then '\n'); every K-th goes to stderr (K=0:
-//                      none); written in 64 KiB chunks
+//   lines N L [K [C]]  N lines of L bytes ('a'..'z' then '\n'); every K-th goes to stderr (K=0:
+//                      none); written in chunks of whole lines of at least C bytes (default 64 KiB)
 //   both N L           N lines to stdout and N lines to stderr, interleaved in 64 KiB chunks
 //   alternate N        "out I" to stdout, then "2026-01-01T00:00:00Z ERROR alternate: err I" to
 //                      stderr, for I = 1..N, one write per line
@@ -100,13 +100,13 @@ std::string make_line(std::size_t len, std::size_t index) {
   return line;
 }
 
-int mode_lines(long n, long len, long every) {
+int mode_lines(long n, long len, long every, long chunk) {
   std::string out, err;
   for (long i = 0; i < n; ++i) {
     std::string line = make_line(static_cast<std::size_t>(len), static_cast<std::size_t>(i));
     std::string& target = (every > 0 && (i + 1) % every == 0) ? err : out;
     target += line;
-    if (target.size() >= 65536) {
+    if (target.size() >= static_cast<std::size_t>(chunk)) {
       write_str(&target == &out ? 1 : 2, target);
       target.clear();
     }
@@ -313,7 +313,7 @@ int main(int argc, char** argv) {
   std::string mode = argv[1];
   auto arg = [&](int i, long fallback) { return argc > i ? std::strtol(argv[i], nullptr, 10) : fallback; };
 
-  if (mode == "lines") return mode_lines(arg(2, 10), arg(3, 16), arg(4, 0));
+  if (mode == "lines") return mode_lines(arg(2, 10), arg(3, 16), arg(4, 0), arg(5, 65536));
   if (mode == "both") return mode_both(arg(2, 10), arg(3, 16));
   if (mode == "alternate") return mode_alternate(arg(2, 10));
   if (mode == "exit") return static_cast<int>(arg(2, 0));
