@@ -243,7 +243,7 @@ $(BENCH_BIN): $(BENCH_SRCS:%.cpp=$(BUILD)/tobj/%.o) $(LIB)
 	$(CXX) $^ -o $@ $(BENCH_LIBS) $(MH_LDFLAGS) $(OS_LIBS)
 
 BENCH_ARGS ?= --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
-bench: $(BENCH_BIN) $(TEST_CHILD) $(LINE_WRITER)
+bench: $(BENCH_BIN) $(TEST_CHILD) $(LINE_WRITER) $(if $(wildcard src/cli/main.cpp),$(TOOL))
 	$(RUNNER) $(BENCH_BIN) $(BENCH_ARGS)
 
 run: tool

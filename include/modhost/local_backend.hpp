@@ -46,9 +46,9 @@ struct InstanceStatus {
 /// drain, 64 KiB lines) are part of the module runtime's contract: every backend of the runtime
 /// that runs local processes uses the same ones, so a module behaves alike under each.
 ///
-/// Callbacks and threads. Every callback below (`sink`, `on_spawn`, `on_exit`) runs on the
-/// backend's poll thread, one call at a time, never with a lock of the backend held, so a callback
-/// may call every public method of the backend:
+/// Callbacks and threads. Every callback below (`sink`, `batch_sink`, `on_spawn`, `on_exit`) runs
+/// on the backend's poll thread, one call at a time, never with a lock of the backend held, so a
+/// callback may call every public method of the backend:
 ///
 /// | called from a callback  | what it does                                                     |
 /// |-------------------------|------------------------------------------------------------------|
@@ -68,6 +68,13 @@ struct LocalBackendOptions {
   /// Where every record goes (default: `stderr_sink()`): each line of child output, and the
   /// supervisor's own records, which carry a `SupervisorEvent`. Runs on the poll thread.
   LogSink sink;
+  /// Optional: when set, the lines of child output go here instead of to `sink`, several per call
+  /// (the supervisor's own records still go to `sink`). One call carries consecutive lines of one
+  /// stream of one instance, in order: those of one read() of its pipe, at most 128 per call (a
+  /// line completed from the bytes of an earlier read, and a piece flushed by a timeout or at EOF,
+  /// may come in a call of its own). For sinks that format or queue lines in bulk: one call and
+  /// one lock per read instead of per line. Runs on the poll thread, like `sink`.
+  LogBatchSink batch_sink;
   /// Grace period of `stop_instance` before the kill.
   std::chrono::milliseconds instance_stop_grace{2000};
   /// Grace period of `shutdown` (and of the token's cancel) before the kill; one deadline for all.

@@ -3,6 +3,7 @@
 /// Log records, sinks and level detection: how a line a child writes reaches the host.
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -75,6 +76,11 @@ struct LogRecord {
 /// Where records go. Called from one thread at a time (see the owner's documentation for which).
 /// A sink that blocks slows the children through their full pipes; it never loses lines.
 using LogSink = std::function<void(const LogRecord&)>;
+
+/// Where records go several at a time: `count` (at least 1) records at `records`, in order. The
+/// records and the views in them are valid only during the call. Called from one thread at a time
+/// (see the owner's documentation for which records it gets and from which thread).
+using LogBatchSink = std::function<void(const LogRecord* records, std::size_t count)>;
 
 /// Formats a record as one line, ending in '\n':
 /// `2026-11-26T18:00:00.123Z  INFO api 0195... stdout: the line` (supervisor records say

@@ -145,6 +145,10 @@ struct LocalProcessBackend::Impl final : detail::PipeReaderHandler {
 
   // ---- records (poll thread only)
   void emit(const LogRecord& record);
+  // Where the forwarders' records go: the batch sink if the options have one, else the sink.
+  detail::RecordTarget target() const noexcept {
+    return detail::RecordTarget{options_.sink, options_.batch_sink};
+  }
   void supervisor(LogLevel level, SupervisorEvent event, std::string_view module, const Uuid& id,
                   std::string_view text);
 

@@ -267,8 +267,8 @@ void LocalProcessBackend::Impl::finish_streams(Instance& inst) {
   reader_->remove(detail::reader_key(inst.seq, StreamKind::Stdout));
   reader_->remove(detail::reader_key(inst.seq, StreamKind::Stderr));
   auto ts = std::chrono::system_clock::now();
-  inst.out.finish(inst.context(), options_.sink, ts);
-  inst.err.finish(inst.context(), options_.sink, ts);
+  inst.out.finish(inst.context(), target(), ts);
+  inst.err.finish(inst.context(), target(), ts);
   inst.open_streams = 0;
 }
 

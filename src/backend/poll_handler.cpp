@@ -40,7 +40,7 @@ void LocalProcessBackend::Impl::on_data(std::uint64_t key, std::string_view byte
   detail::StreamForwarder& fw =
       detail::key_stream(key) == StreamKind::Stdout ? inst.out : inst.err;
   // One clock read per read() (up to 64 KiB, ~1,000 lines), not per line.
-  fw.feed(bytes, inst.context(), options_.sink, std::chrono::system_clock::now());
+  fw.feed(bytes, inst.context(), target(), std::chrono::system_clock::now());
   if (options_.partial_line_timeout.count() > 0 && fw.has_partial()) {
     fw.partial_since = SteadyClock::now();
     schedule(fw.partial_since + options_.partial_line_timeout);
@@ -53,7 +53,7 @@ void LocalProcessBackend::Impl::on_eof(std::uint64_t key) {
   if (!inst) return;
   detail::StreamForwarder& fw =
       detail::key_stream(key) == StreamKind::Stdout ? inst->out : inst->err;
-  fw.finish(inst->context(), options_.sink, std::chrono::system_clock::now());
+  fw.finish(inst->context(), target(), std::chrono::system_clock::now());
   if (inst->open_streams > 0) --inst->open_streams;
   advance(inst);
 }
@@ -102,7 +102,7 @@ void LocalProcessBackend::Impl::run_timers() {
     for (detail::StreamForwarder* fw : {&inst->out, &inst->err}) {
       // A lone trailing '\r' stays held back (a '\n' may follow); new bytes reschedule it.
       if (fw->has_partial() && fw->partial_since + options_.partial_line_timeout <= now) {
-        fw->flush(inst->context(), options_.sink, std::chrono::system_clock::now());
+        fw->flush(inst->context(), target(), std::chrono::system_clock::now());
       }
     }
   }

@@ -1,6 +1,7 @@
 #include "output.hpp"
 
 #include <algorithm>
+#include <ctime>
 
 namespace modhost::cli {
 
@@ -21,10 +22,8 @@ std::string_view color_for(int index) noexcept {
   return kPalette[static_cast<std::size_t>(index) % (sizeof(kPalette) / sizeof(kPalette[0]))];
 }
 
-std::string format_line(const OutputStyle& style, std::string_view hms, std::string_view label,
-                        int color_index, LogLevel level, std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + style.label_width + 32);
+void append_line(std::string& out, const OutputStyle& style, std::string_view hms,
+                 std::string_view label, int color_index, LogLevel level, std::string_view text) {
   if (style.prefix) {
     if (style.color) {
       out += "\x1b[";
@@ -46,6 +45,13 @@ std::string format_line(const OutputStyle& style, std::string_view hms, std::str
   out += text;
   if (tint) out += kReset;
   out += '\n';
+}
+
+std::string format_line(const OutputStyle& style, std::string_view hms, std::string_view label,
+                        int color_index, LogLevel level, std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + style.label_width + 32);
+  append_line(out, style, hms, label, color_index, level, text);
   return out;
 }
 
@@ -57,6 +63,47 @@ void OutputWriter::line(std::chrono::system_clock::time_point time, std::string_
                         int color_index, LogLevel level, std::string_view text, PushWait wait) {
   std::string hms = style_.prefix && style_.timestamps ? local_hms(time) : std::string();
   queue_.push(format_line(style_, hms, label, color_index, level, text), wait);
+}
+
+void OutputWriter::lines(const LogRecord* records, std::size_t count, std::string_view label,
+                         int color_index, PushWait wait) {
+  // About one write's worth: the queue's writer then writes each buffer as it is.
+  constexpr std::size_t kBufferBytes = 64 * 1024;
+  const bool stamped = style_.prefix && style_.timestamps;
+  // Clock, label, bar, colour sequences and newline: an upper bound on what a line adds.
+  const std::size_t prefix_bytes = style_.label_width + 48;
+  std::string buffer;
+  std::uint64_t in_buffer = 0;
+  // The clock column changes once a second: local_hms (a localtime_r) runs once per second seen.
+  std::time_t hms_second = 0;
+  std::string hms;
+  for (std::size_t i = 0; i < count; ++i) {
+    const LogRecord& r = records[i];
+    if (stamped) {
+      std::time_t second = std::chrono::system_clock::to_time_t(r.timestamp);
+      if (hms.empty() || second != hms_second) {
+        hms = local_hms(r.timestamp);
+        hms_second = second;
+      }
+    }
+    if (in_buffer == 0) {
+      // A buffer the queue's writer gave back (or a new one), with room for the lines still to
+      // come, up to one buffer's worth.
+      buffer = queue_.spare();
+      std::size_t need = 0;
+      for (std::size_t j = i; j < count && need < kBufferBytes; ++j) {
+        need += records[j].line.size() + prefix_bytes;
+      }
+      buffer.reserve(need);
+    }
+    append_line(buffer, style_, hms, label, color_index, r.level, r.line);
+    ++in_buffer;
+    if (buffer.size() >= kBufferBytes) {
+      queue_.push(std::move(buffer), wait, in_buffer);
+      in_buffer = 0;
+    }
+  }
+  if (in_buffer != 0) queue_.push(std::move(buffer), wait, in_buffer);
 }
 
 void OutputWriter::system(std::string_view text, LogLevel level) {

@@ -47,6 +47,10 @@ std::string_view color_for(int index) noexcept;
 std::string format_line(const OutputStyle& style, std::string_view hms, std::string_view label,
                         int color_index, LogLevel level, std::string_view text);
 
+/// `format_line` appending to `out` instead of returning a new string.
+void append_line(std::string& out, const OutputStyle& style, std::string_view hms,
+                 std::string_view label, int color_index, LogLevel level, std::string_view text);
+
 /// The capacity of the tool's output queue: enough to ride out a burst, small enough to bound
 /// memory (see `OutputQueue`).
 inline constexpr std::size_t kOutputQueueCapacity = 1024 * 1024;
@@ -72,6 +76,14 @@ class OutputWriter {
   /// process's output does, until `stop_waiting()`). Thread-safe.
   void line(std::chrono::system_clock::time_point time, std::string_view label, int color_index,
             LogLevel level, std::string_view text, PushWait wait = PushWait::ForRoom);
+
+  /// Formats the `count` lines of child output at `records` (one process's, as the backend's
+  /// batch sink passes them: `label` and `color_index` are that process's) into one buffer and
+  /// queues it, so that they reach stdout in one write; a buffer that reaches 64 KiB is queued
+  /// and a new one begun, so a write never splits a line and stays bounded. Each line is stamped
+  /// with its record's timestamp. `wait` as for `line`. Thread-safe.
+  void lines(const LogRecord* records, std::size_t count, std::string_view label, int color_index,
+             PushWait wait = PushWait::ForRoom);
 
   /// A supervisor line, stamped now: `HH:MM:SS system | text`. Never waits for room.
   void system(std::string_view text, LogLevel level = LogLevel::Info);

@@ -4,6 +4,7 @@
 #include <deque>
 #include <mutex>
 #include <utility>
+#include <vector>
 
 #include "platform.hpp"
 
@@ -20,6 +21,10 @@ constexpr std::size_t kNeverWaitAllowance = 64 * 1024;
 // and a line never waits long behind others in the same write.
 constexpr std::size_t kBatchBytes = 64 * 1024;
 
+// Written buffers kept for reuse (see OutputQueue::spare): enough to cover the queue's items in a
+// flood, and a bound on the memory they hold besides the queue's own (about 1 MiB).
+constexpr std::size_t kSpareBuffers = 16;
+
 }  // namespace
 
 // Everything the writer thread touches lives here, shared with it, so that a writer stuck in a
@@ -32,7 +37,13 @@ struct OutputQueue::State {
   std::mutex mutex;
   std::condition_variable room;     // a producer waits for space
   std::condition_variable work;     // the writer waits for lines
-  std::deque<std::string> lines;    // guarded
+  // One push: whole lines, written and dropped together.
+  struct Item {
+    std::string text;
+    std::uint64_t lines = 0;
+  };
+  std::deque<Item> items;           // guarded
+  std::vector<std::string> spares;  // guarded: empty buffers with capacity, for spare()
   std::size_t bytes = 0;            // guarded: queued plus in the write in progress
   std::uint64_t in_flight_lines = 0;  // guarded: lines in the write in progress
   std::uint64_t in_flight_bytes = 0;  // guarded
@@ -44,47 +55,65 @@ struct OutputQueue::State {
   OutputLoss loss;                  // guarded
   std::function<void()> on_flushed;  // guarded; run once when closed and empty
 
-  void drop_locked(std::size_t size) {
-    ++loss.lines;
+  void drop_locked(std::size_t size, std::uint64_t lines) {
+    loss.lines += lines;
     loss.bytes += size;
   }
 
   // Hands the flush callback over once the queue is closed and nothing is left to write.
   std::function<void()> take_flushed_locked() {
-    if (!closed || !lines.empty() || writer_busy) return {};
+    if (!closed || !items.empty() || writer_busy) return {};
     return std::exchange(on_flushed, {});
   }
 
   void run() {
+    std::vector<std::string> taken;  // the items of one write, moved out of the queue
+    std::string joined;              // several small items joined for one write; reused
     std::unique_lock<std::mutex> lock(mutex);
     for (;;) {
-      work.wait(lock, [this] { return finished || (!lines.empty() && !broken); });
+      work.wait(lock, [this] { return finished || (!items.empty() && !broken); });
       if (finished) return;
-      std::string batch = std::move(lines.front());
-      lines.pop_front();
-      in_flight_lines = 1;
-      while (!lines.empty() && batch.size() + lines.front().size() <= kBatchBytes) {
-        batch += lines.front();
-        lines.pop_front();
-        ++in_flight_lines;
-      }
-      in_flight_bytes = batch.size();
+      // The items at the front, up to kBatchBytes (at least one), make one write.
+      std::size_t size = 0;
+      in_flight_lines = 0;
+      do {
+        size += items.front().text.size();
+        in_flight_lines += items.front().lines;
+        taken.push_back(std::move(items.front().text));
+        items.pop_front();
+      } while (!items.empty() && size + items.front().text.size() <= kBatchBytes);
+      in_flight_bytes = size;
       writer_busy = true;
       lock.unlock();
+      std::string_view batch = taken.front();
+      if (taken.size() > 1) {
+        // Joined outside the lock; `joined` keeps its capacity, so this allocates once.
+        joined.clear();
+        for (const std::string& text : taken) joined += text;
+        batch = joined;
+      }
       // The only place that waits on the output: nothing else runs on this thread.
       WriteStatus status = write(batch);
       lock.lock();
       writer_busy = false;
       // finish() gave up on this write and counted it: the run is over, nobody is left to tell.
       if (finished) return;
-      bytes -= batch.size();
+      bytes -= size;
+      // The written items' buffers go back to the formatters (see spare()), so that a flood of
+      // output reuses a few buffers instead of allocating and freeing one per batch.
+      for (std::string& text : taken) {
+        if (spares.size() >= kSpareBuffers || text.capacity() > 2 * kBatchBytes) break;
+        text.clear();
+        spares.push_back(std::move(text));
+      }
+      taken.clear();
       in_flight_lines = 0;
       in_flight_bytes = 0;
       std::function<void()> report;
       if (status != WriteStatus::Ok && !broken) {
         // Nobody is left to read: what is queued is discarded, not counted as lost.
         broken = true;
-        lines.clear();
+        items.clear();
         bytes = 0;
         report = on_broken;
       }
@@ -122,15 +151,15 @@ void OutputQueue::set_on_broken(std::function<void()> on_broken) {
   state_->on_broken = std::move(on_broken);
 }
 
-void OutputQueue::push(std::string line, PushWait wait) {
+void OutputQueue::push(std::string text, PushWait wait, std::uint64_t lines) {
   State& s = *state_;
   std::unique_lock<std::mutex> lock(s.mutex);
   if (s.broken) return;
   if (s.closed) {
-    s.drop_locked(line.size());
+    s.drop_locked(text.size(), lines);
     return;
   }
-  const std::size_t size = line.size();
+  const std::size_t size = text.size();
   // A line that fits, or any line into an empty queue (one longer than the capacity would never
   // fit otherwise).
   auto fits = [&](std::size_t limit) { return s.bytes == 0 || s.bytes + size <= limit; };
@@ -140,15 +169,15 @@ void OutputQueue::push(std::string line, PushWait wait) {
     });
     if (s.broken) return;
     if (s.closed || !fits(s.capacity)) {
-      s.drop_locked(size);
+      s.drop_locked(size, lines);
       return;
     }
   } else if (!fits(s.capacity + kNeverWaitAllowance)) {
-    s.drop_locked(size);
+    s.drop_locked(size, lines);
     return;
   }
   s.bytes += size;
-  s.lines.push_back(std::move(line));
+  s.items.push_back(State::Item{std::move(text), lines});
   s.work.notify_one();
 }
 
@@ -183,9 +212,9 @@ OutputLoss OutputQueue::finish() {
       s.closed = true;
       s.on_flushed = {};
       s.on_broken = {};
-      s.loss.flushed = s.lines.empty() && !s.writer_busy;
-      for (const std::string& line : s.lines) s.drop_locked(line.size());
-      s.lines.clear();
+      s.loss.flushed = s.items.empty() && !s.writer_busy;
+      for (const State::Item& item : s.items) s.drop_locked(item.text.size(), item.lines);
+      s.items.clear();
       if (s.writer_busy) {
         s.loss.lines += s.in_flight_lines;
         s.loss.bytes += s.in_flight_bytes;
@@ -206,6 +235,14 @@ OutputLoss OutputQueue::finish() {
     }
   }
   return loss;
+}
+
+std::string OutputQueue::spare() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  if (state_->spares.empty()) return std::string();
+  std::string buffer = std::move(state_->spares.back());
+  state_->spares.pop_back();
+  return buffer;
 }
 
 bool OutputQueue::broken() const {

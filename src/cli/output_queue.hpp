@@ -42,7 +42,8 @@ struct OutputLoss {
 
 /// A bounded FIFO of whole lines and the one thread that writes them, in order, batched into few
 /// writes. Memory stays below `capacity` plus the extra allowance of `PushWait::Never` lines
-/// (64 KiB), plus one line (a line longer than the capacity is taken when the queue is empty).
+/// (64 KiB), plus one push (a push larger than the capacity is taken when the queue is empty),
+/// plus the written buffers kept for reuse (`spare()`: at most 16 of at most 128 KiB each).
 /// Every member function is thread-safe.
 class OutputQueue {
  public:
@@ -65,9 +66,10 @@ class OutputQueue {
   /// there is no reader left to miss it). Call before `start()`.
   void set_on_broken(std::function<void()> on_broken);
 
-  /// Queues `line` (a whole line, newline included); see `PushWait`. Lines pushed after `close()`
-  /// are dropped and counted.
-  void push(std::string line, PushWait wait);
+  /// Queues `text`: `lines` whole lines, newlines included, written together (one write when the
+  /// OS takes it whole) and kept or dropped together; see `PushWait`. Text pushed after `close()`
+  /// is dropped and counted.
+  void push(std::string text, PushWait wait, std::uint64_t lines = 1);
 
   /// From now on no push waits for room. Called when a stop begins, so that the backend's poll
   /// thread can never be held up by output while it stops the processes. Idempotent.
@@ -83,6 +85,11 @@ class OutputQueue {
   /// left to end with the process when it is stuck in a write (it holds only its own state).
   /// Idempotent (later calls return the same loss).
   OutputLoss finish();
+
+  /// An empty buffer to format lines into before `push`: one the writer has written and given
+  /// back (its capacity kept), or a new one. Lets a flood of output reuse a few buffers instead
+  /// of allocating one per push. Thread-safe.
+  std::string spare();
 
   /// True once a write has failed.
   bool broken() const;

@@ -74,6 +74,11 @@ class StartRun {
 
     LocalBackendOptions bo;
     bo.sink = [this](const LogRecord& r) { on_record(r); };
+    // Child output in batches (the lines of one read of one pipe): one buffer and one queue push
+    // per batch instead of per line.
+    bo.batch_sink = [this](const LogRecord* records, std::size_t count) {
+      on_lines(records, count);
+    };
     bo.shutdown_grace = options_.timeout;
     bo.partial_line_timeout = std::chrono::milliseconds(100);
     bo.max_line_length = options_.max_line_length;
@@ -258,6 +263,14 @@ class StartRun {
       backend_->shutdown(grace);
       queue_.push({RunEvent::Kind::StopDone, {}, {}});
     });
+  }
+
+  // Runs on the backend's threads, one call at a time: lines of one process.
+  void on_lines(const LogRecord* records, std::size_t count) {
+    std::string_view module = records[0].module;
+    auto it = color_of_.find(std::string(module));
+    out_.lines(records, count, module, it == color_of_.end() ? kSystemColor : it->second,
+               PushWait::ForRoom);
   }
 
   // Runs on the backend's threads, one call at a time.

@@ -4,6 +4,8 @@
 //   W3  line_writer 2,000,000 lines of 64 bytes (every 10th to stderr); every line reaches the
 //       sink as one record, with level detection.       floor: posix_spawn + 2 pipes + poll +
 //       read() counting '\n' with memchr + waitpid,     run in the floor server (floor_server.hpp).
+//       Each W3 benchmark takes the line shape as its argument (line_shapes.hpp: 0 tracing,
+//       1 no level, 2 JSON, 3 logfmt), and the floor reads the same writer with the same shape.
 //       figures: lines/s, MB/s, parent CPU ns per line (getrusage, all threads of this process;
 //       the server's own process CPU time for the floor), lines lost (must be 0)
 //   W5  20 children that ignore SIGTERM; shutdown() with a 1 s grace: wall seconds
@@ -43,6 +45,7 @@
 
 #include "backend_factory.hpp"
 #include "floor_server.hpp"
+#include "line_shapes.hpp"
 #include "modhost/local_backend.hpp"
 
 extern char** environ;
@@ -138,8 +141,9 @@ double wall_seconds() {
 // The floor: the writer's two pipes read with poll() + read() into one buffer, counting '\n',
 // run and timed (wall and CPU) in the floor server, the clean process forked before any modhost
 // call (floor_server.hpp), so modhost's SIGCHLD handler and threads in this process cost it nothing.
-bool w3_floor_once(W3Sample& s) {
-  bench::FloorReply r = bench::floor_call(bench::FloorOp::ReadLines, kW3Lines, kW3Length);
+bool w3_floor_once(W3Sample& s, bench::LineShape shape) {
+  bench::FloorReply r = bench::floor_call(bench::FloorOp::ReadLines, kW3Lines, kW3Length,
+                                          static_cast<std::int32_t>(shape));
   if (!r.ok()) return false;
   s.lines += static_cast<long>(r.lines);
   s.bytes += static_cast<double>(r.bytes);
@@ -152,7 +156,7 @@ bool w3_floor_once(W3Sample& s) {
 // starts with); a run ends when on_exit reports the instance, after its last line.
 class W3Backend {
  public:
-  W3Backend() : cfg_("w3", modhost::BackendKind::LocalProcess) {
+  explicit W3Backend(bench::LineShape shape) : cfg_("w3", modhost::BackendKind::LocalProcess) {
     modhost::LocalBackendOptions o;
     o.sink = [this](const modhost::LogRecord& r) {
       if (r.stream) {
@@ -168,7 +172,7 @@ class W3Backend {
     };
     backend_ = bench::make_backend(o);
     cfg_.binary = MODHOST_LINE_WRITER;
-    cfg_.args = {std::to_string(kW3Lines), std::to_string(kW3Length)};
+    cfg_.args = {std::to_string(kW3Lines), std::to_string(kW3Length), bench::shape_name(shape)};
   }
 
   // One run into `s`; an error text on failure.
@@ -203,17 +207,32 @@ void w3_counters(benchmark::State& state, const W3Sample& s) {
   state.counters["lines_lost"] = static_cast<double>(kW3Lines * static_cast<long>(state.iterations()) - s.lines);
 }
 
+bench::LineShape shape_of(const benchmark::State& state) {
+  return static_cast<bench::LineShape>(state.range(0));
+}
+
+// The W3 benchmarks run once per line shape.
+void w3_shapes(benchmark::internal::Benchmark* b) {
+  b->ArgName("shape")->DenseRange(0, 3);
+}
+
 void BM_W3_Floor_ReadLoop(benchmark::State& state) {
   W3Sample s;
+  state.SetLabel(bench::shape_name(shape_of(state)));
   for (auto _ : state) {
-    if (!w3_floor_once(s)) return state.SkipWithError("spawn failed");
+    if (!w3_floor_once(s, shape_of(state))) return state.SkipWithError("spawn failed");
   }
   w3_counters(state, s);
 }
-BENCHMARK(BM_W3_Floor_ReadLoop)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+BENCHMARK(BM_W3_Floor_ReadLoop)
+    ->Apply(w3_shapes)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(5);
 
 void BM_W3_Backend(benchmark::State& state) {
-  W3Backend backend;
+  W3Backend backend(shape_of(state));
+  state.SetLabel(bench::shape_name(shape_of(state)));
   W3Sample s;
   for (auto _ : state) {
     std::string error = backend.run_once(s);
@@ -221,7 +240,11 @@ void BM_W3_Backend(benchmark::State& state) {
   }
   w3_counters(state, s);
 }
-BENCHMARK(BM_W3_Backend)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+BENCHMARK(BM_W3_Backend)
+    ->Apply(w3_shapes)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(5);
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -231,7 +254,8 @@ double median(std::vector<double> v) {
 // Floor and modhost alternately in one loop (which goes first alternates too), so both see the
 // same machine load; the ratios of the medians are the figures to read on a shared machine.
 void BM_W3_Paired(benchmark::State& state) {
-  W3Backend backend;
+  W3Backend backend(shape_of(state));
+  state.SetLabel(bench::shape_name(shape_of(state)));
   std::vector<double> floor_cpu, floor_rate, mh_cpu, mh_rate;
   long lost = 0;
   bool floor_first = true;
@@ -239,7 +263,7 @@ void BM_W3_Paired(benchmark::State& state) {
     W3Sample f, m;
     for (int half = 0; half < 2; ++half) {
       if ((half == 0) == floor_first) {
-        if (!w3_floor_once(f)) return state.SkipWithError("spawn failed");
+        if (!w3_floor_once(f, shape_of(state))) return state.SkipWithError("spawn failed");
       } else {
         std::string error = backend.run_once(m);
         if (!error.empty()) return state.SkipWithError(error.c_str());
@@ -260,7 +284,11 @@ void BM_W3_Paired(benchmark::State& state) {
   state.counters["rate_ratio"] = median(mh_rate) / median(floor_rate);
   state.counters["lines_lost"] = static_cast<double>(lost);
 }
-BENCHMARK(BM_W3_Paired)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(9);
+BENCHMARK(BM_W3_Paired)
+    ->Apply(w3_shapes)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(9);
 
 // ---- W5 -----------------------------------------------------------------------------------------
 

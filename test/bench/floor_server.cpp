@@ -83,7 +83,9 @@ std::unique_ptr<char[]> hold_heap(std::int64_t bytes) {
         break;
       case FloorOp::EchoPipes: reply = raw::echo_pipes(); break;
       case FloorOp::StopSleeper: reply = raw::stop_sleeper(); break;
-      case FloorOp::ReadLines: reply = raw::read_lines(request.arg, request.arg2); break;
+      case FloorOp::ReadLines:
+        reply = raw::read_lines(request.arg, request.arg2, static_cast<LineShape>(request.shape));
+        break;
       case FloorOp::ConcurrentStop: reply = raw::concurrent_stop(request.arg); break;
       case FloorOp::KillEachIdle: reply = raw::kill_each_idle(request.arg); break;
       case FloorOp::TermAllIdle: reply = raw::term_all_idle(request.arg); break;
@@ -141,7 +143,7 @@ void stop_floor_server() {
   }
 }
 
-FloorReply floor_call(FloorOp op, std::int64_t arg, std::int64_t arg2) {
+FloorReply floor_call(FloorOp op, std::int64_t arg, std::int64_t arg2, std::int32_t shape) {
   FloorReply reply;
   reply.error = -1;
   if (g_request_fd < 0) return reply;
@@ -149,6 +151,7 @@ FloorReply floor_call(FloorOp op, std::int64_t arg, std::int64_t arg2) {
   request.op = op;
   request.arg = arg;
   request.arg2 = arg2;
+  request.shape = shape;
   if (!write_full(g_request_fd, &request, sizeof request) ||
       !read_full(g_reply_fd, &reply, sizeof reply)) {
     // The server is gone: later calls fail at once instead of writing into a broken pipe (and

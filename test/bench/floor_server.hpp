@@ -29,8 +29,9 @@ enum class FloorOp : std::int32_t {
   EchoPipes,
   // W4: posix_spawn /bin/sleep 1000 (untimed), then kill(SIGTERM) + waitpid. Timed: the stop.
   StopSleeper,
-  // W3: the line writer with arg lines of arg2 bytes, read with poll + read() counting '\n',
-  // waitpid. Timed: all of it; reply carries lines, bytes and the server's CPU time.
+  // W3: the line writer with arg lines of arg2 bytes in the request's shape (a LineShape), read
+  // with poll + read() counting '\n', waitpid. Timed: all of it; reply carries lines, bytes and
+  // the server's CPU time.
   ReadLines,
   // Concurrent stops: arg sleepers spawned (untimed) and arg threads parked at a gate; timed from
   // their release until the last thread's kill(SIGTERM) + waitpid(pid) returned.
@@ -48,7 +49,8 @@ enum class FloorOp : std::int32_t {
 
 struct FloorRequest {
   FloorOp op = FloorOp::SpawnTrue;
-  std::int32_t reserved = 0;
+  // ReadLines: the line shape (a LineShape of line_shapes.hpp); 0 elsewhere.
+  std::int32_t shape = 0;
   std::int64_t arg = 0;
   std::int64_t arg2 = 0;
 };
@@ -80,6 +82,7 @@ void stop_floor_server();
 
 // Runs one operation in the server and returns its reply; error -1 when there is no server. One
 // caller at a time (benchmarks run on one thread).
-FloorReply floor_call(FloorOp op, std::int64_t arg = 0, std::int64_t arg2 = 0);
+FloorReply floor_call(FloorOp op, std::int64_t arg = 0, std::int64_t arg2 = 0,
+                      std::int32_t shape = 0);
 
 }  // namespace bench

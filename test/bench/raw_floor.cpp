@@ -217,10 +217,11 @@ FloorReply stop_sleeper() {
   return watch.reply();
 }
 
-FloorReply read_lines(std::int64_t lines, std::int64_t length) {
+FloorReply read_lines(std::int64_t lines, std::int64_t length, LineShape shape) {
 #ifdef MODHOST_LINE_WRITER
   std::string program = MODHOST_LINE_WRITER, count = std::to_string(lines), size = std::to_string(length);
-  char* argv[] = {program.data(), count.data(), size.data(), nullptr};
+  std::string shape_arg = shape_name(shape);
+  char* argv[] = {program.data(), count.data(), size.data(), shape_arg.data(), nullptr};
   Stopwatch watch;
   int out_fd, err_fd;
   pid_t pid = spawn_piped(argv, &out_fd, &err_fd);
@@ -235,6 +236,7 @@ FloorReply read_lines(std::int64_t lines, std::int64_t length) {
 #else
   (void)lines;
   (void)length;
+  (void)shape;
   return failed(ENOSYS);
 #endif
 }

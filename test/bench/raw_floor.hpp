@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "floor_server.hpp"
+#include "line_shapes.hpp"
 
 namespace bench::raw {
 
@@ -16,7 +17,7 @@ FloorReply spawn_true();
 FloorReply fork_exec_true();
 FloorReply echo_pipes();
 FloorReply stop_sleeper();
-FloorReply read_lines(std::int64_t lines, std::int64_t length);
+FloorReply read_lines(std::int64_t lines, std::int64_t length, LineShape shape);
 FloorReply concurrent_stop(std::int64_t children);
 FloorReply kill_each_idle(std::int64_t children);
 FloorReply term_all_idle(std::int64_t children);

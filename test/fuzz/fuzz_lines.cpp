@@ -4,7 +4,9 @@
 // stream. The stream is fed three ways (at once; in chunks; in chunks with flushes) and the
 // invariants the header documents are checked: chunking changes nothing, the pieces joined give the
 // stream minus its line terminators, no piece and no buffer exceeds the maximum. Every piece goes
-// through detect_log_level from an exactly sized heap copy, so ASan sees any read past its end.
+// through detect_log_level from an exactly sized heap copy, so ASan sees any read past its end, and
+// its result must equal the reference detector's (log_level_reference.cpp), which has none of
+// the fast paths.
 
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "log_level_reference.hpp"
 #include "modhost/line_splitter.hpp"
 #include "modhost/log.hpp"
 
@@ -34,6 +37,7 @@ void detect_exact(std::string_view line) {
   if (!line.empty()) std::memcpy(copy.get(), line.data(), line.size());
   auto level = modhost::detect_log_level(std::string_view(copy.get(), line.size()));
   check(level >= modhost::LogLevel::Trace && level <= modhost::LogLevel::Error);
+  check(level == modhost::reference::detect_log_level(std::string_view(copy.get(), line.size())));
 }
 
 class Chunker {

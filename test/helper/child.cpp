@@ -7,6 +7,7 @@
 // makes it stand in for the Windows CTRL_BREAK helper (see main()).
 
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -88,13 +89,13 @@ std::string make_line(std::size_t len, std::size_t index) {
 }
 
 int mode_lines(const Args& a) {
-  const long n = a.num(2, 10), len = a.num(3, 16), every = a.num(4, 0);
+  const long n = a.num(2, 10), len = a.num(3, 16), every = a.num(4, 0), chunk = a.num(5, 65536);
   std::string out, err;
   for (long i = 0; i < n; ++i) {
     std::string line = make_line(static_cast<std::size_t>(len), static_cast<std::size_t>(i));
     std::string& target = (every > 0 && (i + 1) % every == 0) ? err : out;
     target += line;
-    if (target.size() >= 65536) {
+    if (target.size() >= static_cast<std::size_t>(chunk)) {
       write_str(&target == &out ? 1 : 2, target);
       target.clear();
     }
@@ -294,6 +295,15 @@ int mode_ignore_term(const Args&) {
   sleep_forever();
 }
 
+// A line stamped with the steady clock (system-wide: CLOCK_MONOTONIC, QueryPerformanceCounter),
+// then silence: a reader can tell how long the line took to reach it.
+int mode_stamp(const Args&) {
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  const long long ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+  write_str(1, "stamp " + std::to_string(ns) + "\n");
+  sleep_forever();
+}
+
 int mode_term_line(const Args&) {
 #if defined(_WIN32)
   SetConsoleCtrlHandler(term_line_ctrl, TRUE);
@@ -384,9 +394,9 @@ struct Mode {
 };
 
 const Mode kModes[] = {
-    {"lines", "N L [K]",
+    {"lines", "N L [K [C]]",
      "N lines of L bytes ('a'..'z' then '\\n'); every K-th goes to stderr (K=0: none); written in "
-     "64 KiB chunks",
+     "chunks of whole lines of at least C bytes (default 64 KiB)",
      mode_lines},
     {"both", "N L", "N lines to stdout and N lines to stderr, interleaved in 64 KiB chunks", mode_both},
     {"alternate", "N",
@@ -396,6 +406,7 @@ const Mode kModes[] = {
     {"exit", "N", "exit with code N", mode_exit},
     {"sleep", "S", "sleep S seconds (default 1000), then exit 0", mode_sleep},
     {"ignore-term", "", "ignore SIGTERM (CTRL_BREAK), print \"ready\", sleep forever", mode_ignore_term},
+    {"stamp", "", "print \"stamp T\", T the steady clock in ns, then sleep forever", mode_stamp},
     {"term-line", "", "print \"ready\"; on SIGTERM (CTRL_BREAK) print \"got SIGTERM\", exit 0",
      mode_term_line},
     {"grandchild", "[exit]",
