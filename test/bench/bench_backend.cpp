@@ -1,4 +1,4 @@
-// Workloads W3, W5 and W6 (../shared/workloads.md) through LocalProcessBackend, each beside its
+// Workloads W3, W5 and W6 (docs/benchmarks.md) through LocalProcessBackend, each beside its
 // floor in this same binary, so every figure reads as a ratio to the floor of the same run:
 //
 //   W3  line_writer 2,000,000 lines of 64 bytes (every 10th to stderr); every line reaches the

@@ -1,4 +1,4 @@
-// Workloads W1, W1B, W2 and W4 (../shared/workloads.md), each beside its raw-system-call floor in
+// Workloads W1, W1B, W2 and W4 (docs/benchmarks.md), each beside its raw-system-call floor in
 // this same binary, so that every figure can be read as a ratio to the floor of the same run:
 //
 //   W1   spawn /bin/true (stdio to /dev/null), wait        floor: posix_spawn + waitpid

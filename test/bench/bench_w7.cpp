@@ -1,4 +1,4 @@
-// Workload W7 (../shared/workloads.md): the modhost tool runs processes that print 1,000,000 lines
+// Workload W7 (docs/benchmarks.md): the modhost tool runs processes that print 1,000,000 lines
 // of 64 bytes in all, with its stdout redirected to a file; beside it, in the same run, the floor
 // `seq 1 1000000 | sed 's/^/00:00:00 spew.1 | /' > file`. One iteration runs both, alternating
 // which goes first, and the counters are medians over the iterations (paired runs: see paired.hpp).

@@ -1,4 +1,4 @@
-// Workload W8 (../shared/workloads.md): W1 (spawn /bin/true, wait) and W4 (stop() of a `sleep 1000`
+// Workload W8 (docs/benchmarks.md): W1 (spawn /bin/true, wait) and W4 (stop() of a `sleep 1000`
 // that dies on SIGTERM) through modhost while 500 idle children of the same host are alive, as a
 // ratio to the same operation with none. The ideal is 1.0: the cost of an exit should not grow with
 // the number of children.

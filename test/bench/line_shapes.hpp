@@ -1,5 +1,5 @@
 #pragma once
-// The four W3 line shapes (../shared/workloads.md), as the line writer (line_writer.cpp) names
+// The four W3 line shapes (docs/benchmarks.md), as the line writer (line_writer.cpp) names
 // them on its command line. Shared by the benchmarks and the floor server, so both sides of a
 // paired run spawn the very same writer.
 

@@ -3,7 +3,7 @@
 // one fwrite when full, so the reader sees the pipe-bound worst case and not the writer's own
 // formatting. Each line carries its sequence number, so a reader can check that nothing was lost
 // or reordered within a stream. The optional third argument picks the line's shape (the four of
-// ../shared/workloads.md), padded with 'x' to the length:
+// docs/benchmarks.md), padded with 'x' to the length:
 //   tracing (default)  2026-11-26T18:00:00.000Z  INFO w3: 000000123 xxxxxxxx...
 //   nolevel            0000000123 xxxxxxxx...
 //   json               {"level":"info","seq":"000000123","msg":"xxxxxxxx..."}
