@@ -40,12 +40,10 @@ void note_undelivered_request(const detail::ProcessState& state, StopResult& res
 
 }  // namespace
 
-std::string_view signal_name(int sig) noexcept { return detail::signal_name(sig); }
-
 std::string ExitStatus::to_string() const {
   if (kind == Kind::Exited) return "exited with code " + std::to_string(value);
   std::string s = "killed by signal " + std::to_string(value);
-  std::string_view name = detail::signal_name(value);
+  std::string_view name = signal_name(value);
   if (!name.empty()) {
     s += " (";
     s += name;

@@ -81,8 +81,6 @@ Result<std::string> absolute_path(const std::string& path);
 // Windows: false. Thread-safe.
 bool owns_child(ProcessId pid) noexcept;
 
-// The name of a signal ("SIGTERM"), or an empty view when unknown / not applicable.
-std::string_view signal_name(int sig) noexcept;
 
 // ---- Threads ------------------------------------------------------------------------------------
 

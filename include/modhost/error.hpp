@@ -10,11 +10,13 @@ namespace modhost {
 
 /// The library's own error conditions. OS errors are never translated into these: they are passed
 /// through unchanged in `std::system_category()` (errno on POSIX, `GetLastError()` on Windows).
-/// The values are fixed (a host may store or compare them); 3 and 6 belonged to conditions
-/// nothing produced and are not reused.
+/// The values are fixed (a host may store or compare them); 6 belonged to a condition nothing
+/// produced and is not reused.
 enum class errc {
   invalid_argument = 1,  ///< The caller passed something unusable (empty program, NUL in an arg...).
   not_running = 2,       ///< The operation needs a live child and there is none (inert or reaped).
+  timed_out = 3,         ///< A helper the library waits on did not finish in time (Windows:
+                         ///< the CTRL_BREAK helper). Waits that end by timeout are not errors.
   cancelled = 4,         ///< A wait was cut short by a `CancellationToken`.
   unsupported = 5,       ///< The request cannot be honoured on this platform or backend kind.
   parse_error = 7,       ///< Text (a UUID, a Procfile...) could not be parsed.

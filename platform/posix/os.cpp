@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -92,6 +93,15 @@ void write_stderr(std::string_view text) noexcept {
     ssize_t n = ::write(STDERR_FILENO, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
+      // A non-blocking stderr (a terminal shared with a process that set O_NONBLOCK) can say
+      // EAGAIN; the text is still owed, so wait for room as a blocking stderr would.
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        struct pollfd pfd {};
+        pfd.fd = STDERR_FILENO;
+        pfd.events = POLLOUT;
+        (void)::poll(&pfd, 1, -1);
+        continue;
+      }
       if (errno == EPIPE) guard.broken();
       break;  // Nothing sensible can be done about a broken stderr; the contract says ignore it.
     }
@@ -123,6 +133,9 @@ std::string os_error_text(int code) {
   return std::system_category().message(code);
 }
 
+}  // namespace detail
+
+// The public modhost::signal_name (child_process.hpp), here because the names are the OS's.
 std::string_view signal_name(int sig) noexcept {
   switch (sig) {
     case SIGHUP: return "SIGHUP";
@@ -153,5 +166,4 @@ std::string_view signal_name(int sig) noexcept {
   }
 }
 
-}  // namespace detail
 }  // namespace modhost

@@ -83,10 +83,12 @@ bool owns_child(ProcessId) noexcept {
   return false;
 }
 
+}  // namespace detail
+
+// The public modhost::signal_name (child_process.hpp), here because the names are the OS's.
 std::string_view signal_name(int) noexcept {
   // Windows has no signals; children end with exit codes only.
   return {};
 }
 
-}  // namespace detail
 }  // namespace modhost

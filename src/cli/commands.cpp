@@ -10,13 +10,14 @@
 #include "run_command.hpp"
 #include "supervisor.hpp"
 #include "terminal.hpp"
+#include "platform.hpp"
 
 namespace modhost::cli {
 
 namespace {
 
 int fail(const std::string& message) {
-  write_stderr("modhost: error: " + message + "\n");
+  detail::write_stderr("modhost: error: " + message + "\n");
   return 1;
 }
 
@@ -24,10 +25,10 @@ int fail(const std::string& message) {
 // line was skipped and why.
 void print_warnings(const ProjectConfig& cfg) {
   for (const ParseWarning& w : cfg.procfile.warnings) {
-    write_stderr("modhost: warning: " + cfg.procfile_path + ":" + std::to_string(w.line) + ": " +
+    detail::write_stderr("modhost: warning: " + cfg.procfile_path + ":" + std::to_string(w.line) + ": " +
                  w.message + "\n");
   }
-  for (const std::string& w : cfg.env_warnings) write_stderr("modhost: warning: " + w + "\n");
+  for (const std::string& w : cfg.env_warnings) detail::write_stderr("modhost: warning: " + w + "\n");
 }
 
 int check(const Options& options) {
@@ -102,7 +103,7 @@ int tool_main(const std::vector<std::string>& args) {
       options->command == Command::Run || options->command == Command::Export) {
     std::vector<std::string> warnings;
     Result<void> defaults = apply_project_defaults(*options, warnings);
-    for (const std::string& w : warnings) write_stderr("modhost: warning: " + w + "\n");
+    for (const std::string& w : warnings) detail::write_stderr("modhost: warning: " + w + "\n");
     if (!defaults) return fail(defaults.error().message());
   }
   switch (options->command) {

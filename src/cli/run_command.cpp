@@ -10,6 +10,7 @@
 #include "signals.hpp"
 #include "terminal.hpp"
 #include "modhost/child_process.hpp"
+#include "platform.hpp"
 
 namespace modhost::cli {
 
@@ -36,9 +37,9 @@ int run_command(const Options& options) {
   std::vector<std::string> used;
   std::vector<std::string> warnings;
   Result<void> loaded = load_env_files(options, root, env, used, warnings);
-  for (const std::string& w : warnings) write_stderr("modhost: warning: " + w + "\n");
+  for (const std::string& w : warnings) detail::write_stderr("modhost: warning: " + w + "\n");
   if (!loaded) {
-    write_stderr("modhost: error: " + loaded.error().message() + "\n");
+    detail::write_stderr("modhost: error: " + loaded.error().message() + "\n");
     return 1;
   }
 
@@ -82,17 +83,17 @@ int run_command(const Options& options) {
     }
   });
   if (!watcher) {
-    write_stderr("modhost: error: " + watcher.error().message() + "\n");
+    detail::write_stderr("modhost: error: " + watcher.error().message() + "\n");
     return 1;
   }
   // As PID 1 of a container, `modhost run` reaps what the command leaves behind (see reaper.hpp).
   if (Result<void> reaper = start_orphan_reaper(); !reaper) {
-    write_stderr("modhost: warning: cannot reap orphaned processes: " + reaper.error().message() +
+    detail::write_stderr("modhost: warning: cannot reap orphaned processes: " + reaper.error().message() +
                  "\n");
   }
   Result<ChildProcess> child = ChildProcess::spawn(so);
   if (!child) {
-    write_stderr("modhost: error: " + child.error().message() + "\n");
+    detail::write_stderr("modhost: error: " + child.error().message() + "\n");
     return 127;
   }
   {
@@ -107,7 +108,7 @@ int run_command(const Options& options) {
     target = nullptr;
   }
   if (!status) {
-    write_stderr("modhost: error: " + status.error().message() + "\n");
+    detail::write_stderr("modhost: error: " + status.error().message() + "\n");
     return 1;
   }
   return status->shell_code();

@@ -8,7 +8,7 @@
 
 namespace modhost::cli {
 
-std::string_view signal_name(Signal signal) noexcept {
+std::string_view to_string(Signal signal) noexcept {
   switch (signal) {
     case Signal::Interrupt: return "SIGINT";
     case Signal::Terminate: return "SIGTERM";

@@ -37,7 +37,7 @@ struct SignalEvent {
 };
 
 /// "SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1", "SIGUSR2".
-std::string_view signal_name(Signal signal) noexcept;
+std::string_view to_string(Signal signal) noexcept;
 
 /// The shell's exit code for a process ended by `signal`: 128 + its number (130 for SIGINT).
 int signal_exit_code(Signal signal) noexcept;

@@ -18,6 +18,7 @@
 #include "stop_grace.hpp"
 #include "summary.hpp"
 #include "modhost/local_backend.hpp"
+#include "platform.hpp"
 
 namespace modhost::cli {
 
@@ -47,7 +48,7 @@ class StartRun {
   int run() {
     Result<void> rules = options_.end_rules.check(config_.procfile);
     if (!rules) {
-      write_stderr("modhost: error: " + rules.error().message() + "\n");
+      detail::write_stderr("modhost: error: " + rules.error().message() + "\n");
       return 1;
     }
     out_.set_on_broken([this] { queue_.push({RunEvent::Kind::OutputBroken, {}, {}}); });
@@ -57,13 +58,13 @@ class StartRun {
     auto watcher = SignalWatcher::start(
         [this](const SignalEvent& e) { queue_.push({RunEvent::Kind::SignalCaught, e, {}}); });
     if (!watcher) {
-      write_stderr("modhost: error: " + watcher.error().message() + "\n");
+      detail::write_stderr("modhost: error: " + watcher.error().message() + "\n");
       return 1;
     }
     // After the watcher, so that the writer thread blocks the stop signals too.
     Result<void> writing = out_.start();
     if (!writing) {
-      write_stderr("modhost: error: " + writing.error().message() + "\n");
+      detail::write_stderr("modhost: error: " + writing.error().message() + "\n");
       return 1;
     }
     // Before the first spawn: the library's SIGCHLD handler, if it needs one, chains to the
@@ -94,7 +95,7 @@ class StartRun {
     bo.kill_on_parent_death = true;
     auto created = LocalProcessBackend::create(token_, std::move(bo));
     if (!created) {
-      write_stderr("modhost: error: " + created.error().message() + "\n");
+      detail::write_stderr("modhost: error: " + created.error().message() + "\n");
       return 1;
     }
     backend_ = std::move(*created);
@@ -118,7 +119,7 @@ class StartRun {
     std::string restarted = restart_summary(restarts_.counts());
     if (!restarted.empty()) summary.push_back(restarted);
     if (out_.broken()) {
-      for (const std::string& line : summary) write_stderr("modhost: " + line + "\n");
+      for (const std::string& line : summary) detail::write_stderr("modhost: " + line + "\n");
     } else {
       for (const std::string& line : summary) out_.system(line);
     }
@@ -191,7 +192,7 @@ class StartRun {
       case RunEvent::Kind::InstanceEnded: on_instance_ended(e.status); break;
       case RunEvent::Kind::OutputBroken:
         if (!stopping_) {
-          write_stderr("modhost: stdout is closed, stopping all processes\n");
+          detail::write_stderr("modhost: stdout is closed, stopping all processes\n");
           exit_code_ = kBrokenOutputExitCode;
           begin_stop();
         }
@@ -213,18 +214,18 @@ class StartRun {
           ++sent;
         }
       }
-      out_.system(std::string(signal_name(sig)) + " forwarded to " + std::to_string(sent) +
+      out_.system(std::string(to_string(sig)) + " forwarded to " + std::to_string(sent) +
                   (sent == 1 ? " process" : " processes"));
       return;
     }
     if (!stopping_) {
-      out_.system(std::string(signal_name(sig)) + " received");
+      out_.system(std::string(to_string(sig)) + " received");
       exit_code_ = signal_exit_code(sig);
       begin_stop(true, event.ends_process_within);
       return;
     }
     if (!forced_.exchange(true)) {
-      out_.system(std::string(signal_name(sig)) + " received again, killing all processes now",
+      out_.system(std::string(to_string(sig)) + " received again, killing all processes now",
                   LogLevel::Warn);
       // The shutdown in progress (on stopper_) completes as soon as the processes are gone.
       backend_->kill_all();
@@ -338,8 +339,8 @@ class StartRun {
     OutputLoss loss = out_.finish();
     if (loss.lines == 0) return;
     // stdout may not be read at all: the summary and the loss go to stderr too.
-    for (const std::string& line : summary) write_stderr("modhost: " + line + "\n");
-    write_stderr("modhost: " + std::to_string(loss.lines) + (loss.lines == 1 ? " line" : " lines") +
+    for (const std::string& line : summary) detail::write_stderr("modhost: " + line + "\n");
+    detail::write_stderr("modhost: " + std::to_string(loss.lines) + (loss.lines == 1 ? " line" : " lines") +
                  " of output (" + std::to_string(loss.bytes) +
                  " bytes) dropped: stdout did not take them within the grace period\n");
   }

@@ -27,9 +27,6 @@ enum class WriteStatus {
 /// (the tool catches it). Not synchronised: callers serialise their calls.
 WriteStatus write_stdout(std::string_view text) noexcept;
 
-/// Writes all of `text` to stderr; errors are ignored.
-void write_stderr(std::string_view text) noexcept;
-
 /// `time` as local wall-clock time, "HH:MM:SS". Thread-safe.
 std::string local_hms(std::chrono::system_clock::time_point time);
 

@@ -1,4 +1,4 @@
-// POSIX half of src/cli/terminal.hpp: stdout/stderr writes, terminal detection, local time.
+// POSIX half of src/cli/terminal.hpp: stdout writes, terminal detection, local time.
 
 #include <errno.h>
 #include <poll.h>
@@ -40,7 +40,6 @@ WriteStatus write_all(int fd, std::string_view text) noexcept {
 
 WriteStatus write_stdout(std::string_view text) noexcept { return write_all(STDOUT_FILENO, text); }
 
-void write_stderr(std::string_view text) noexcept { (void)write_all(STDERR_FILENO, text); }
 
 std::string local_hms(std::chrono::system_clock::time_point time) {
   std::time_t t = std::chrono::system_clock::to_time_t(time);

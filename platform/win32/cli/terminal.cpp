@@ -1,4 +1,4 @@
-// Win32 half of src/cli/terminal.hpp: stdout/stderr writes, console detection, local time.
+// Win32 half of src/cli/terminal.hpp: stdout writes, console detection, local time.
 
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
@@ -52,7 +52,6 @@ WriteStatus write_stdout(std::string_view text) noexcept {
   return write_all(STD_OUTPUT_HANDLE, text);
 }
 
-void write_stderr(std::string_view text) noexcept { (void)write_all(STD_ERROR_HANDLE, text); }
 
 std::string local_hms(std::chrono::system_clock::time_point time) {
   std::time_t t = std::chrono::system_clock::to_time_t(time);
