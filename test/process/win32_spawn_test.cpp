@@ -89,13 +89,16 @@ TEST(Win32Spawn, ErrorsNameTheProgramOnce) {
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().message(), "failed to spawn process: " + o.program +
                                            ": working directory C:\\no\\such\\directory does not exist");
-  EXPECT_EQ(missing.error().code(), make_error_code(errc::invalid_argument));
+  // The OS's code, not invalid_argument: the options were well formed, the file system said no.
+  EXPECT_EQ(missing.error().code(),
+            std::error_code(ERROR_PATH_NOT_FOUND, std::system_category()));
 
   o.working_directory = MODHOST_TEST_CHILD;  // a file
   auto file = ChildProcess::spawn(o);
   EXPECT_EQ(once(file, o.program), "ok");
   ASSERT_FALSE(file);
   EXPECT_NE(file.error().message().find("is not a directory"), std::string::npos);
+  EXPECT_EQ(file.error().code(), std::error_code(ERROR_DIRECTORY, std::system_category()));
 
   // An argument with a double quote is refused for a batch file (see command_line.cpp).
   wchar_t dir[MAX_PATH];
