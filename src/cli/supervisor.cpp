@@ -224,6 +224,9 @@ class StartRun {
       begin_stop(true, event.ends_process_within);
       return;
     }
+    // Also the first signal after every process ended by itself: stdout may be stalled, and
+    // the output still owed must not hold up the end any longer.
+    out_.stop_waiting();
     if (!forced_.exchange(true)) {
       out_.system(std::string(to_string(sig)) + " received again, killing all processes now",
                   LogLevel::Warn);
@@ -240,9 +243,13 @@ class StartRun {
     if (stopping_) return;
     stopping_ = true;
     stop_began_ = std::chrono::steady_clock::now();
-    // From now on the poll thread drops what does not fit in the output queue rather than wait
-    // for room: the stop it is about to run must not depend on anyone reading stdout.
-    out_.stop_waiting();
+    // A stop that stops something (a signal, a process that failed) must not depend on anyone
+    // reading stdout: from now on the poll thread drops what does not fit in the output queue
+    // rather than wait for room. When every process has ended by itself there is nothing to
+    // stop, and the lines still in their pipes are owed in full (they come after an exit record
+    // whenever the drain timeout ran out while the queue was full); a signal then still ends the
+    // wait (on_signal).
+    if (announce) out_.stop_waiting();
     const std::chrono::milliseconds grace = stop_grace(options_.timeout, ends_within);
     const bool cut = grace < options_.timeout;
     grace_.store(grace);
