@@ -2,7 +2,7 @@
 
 #include "modhost/cancellation.hpp"
 
-#include "cancellation_internal.hpp"
+#include "modhost_cancellation.hpp"
 
 #include <atomic>
 #include <condition_variable>

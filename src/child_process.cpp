@@ -1,14 +1,14 @@
-// ChildProcess: the portable RAII owner of a child, on top of src/platform.hpp and the
-// condition-variable waits of src/process_state.hpp.
+// ChildProcess: the portable RAII owner of a child, on top of src/modhost_platform.hpp and the
+// condition-variable waits of src/modhost_process_state.hpp.
 
 #include "modhost/child_process.hpp"
 
 #include <string>
 #include <utility>
 
-#include "platform.hpp"
-#include "process_state.hpp"
-#include "spawn_support.hpp"
+#include "modhost_platform.hpp"
+#include "modhost_process_state.hpp"
+#include "modhost_spawn_support.hpp"
 
 namespace modhost {
 

@@ -2,7 +2,7 @@
 
 #include "modhost/error.hpp"
 
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 #include <string>
 #include <system_error>

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost {
 

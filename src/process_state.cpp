@@ -1,7 +1,7 @@
 // The portable waits of a child process: in place on the exit handle where the platform has one,
 // else on a condition variable that the exit watcher and a CancellationToken notify.
 
-#include "process_state.hpp"
+#include "modhost_process_state.hpp"
 
 #include <string>
 #include <utility>

@@ -1,6 +1,6 @@
 // Portable SpawnOptions validation and environment merging (see spawn_support.hpp).
 
-#include "spawn_support.hpp"
+#include "modhost_spawn_support.hpp"
 
 #include <cstddef>
 

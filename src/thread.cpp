@@ -1,10 +1,10 @@
-// The portable half of detail::Thread (src/platform.hpp): ownership, moves, and the test hook that
+// The portable half of detail::Thread (src/modhost_platform.hpp): ownership, moves, and the test hook that
 // makes thread starts fail. The platform folders start, join and detach the native thread.
 
 #include <atomic>
 #include <utility>
 
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::detail {
 

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <string>
 
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost {
 

@@ -21,7 +21,7 @@
 #include <system_error>
 
 #include "fd_util.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::detail {
 namespace {

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "fd_util.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost {
 

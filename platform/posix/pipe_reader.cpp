@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "fd_util.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::detail {
 

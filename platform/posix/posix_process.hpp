@@ -9,8 +9,8 @@
 #include <string>
 
 #include "modhost/result.hpp"
-#include "platform.hpp"
-#include "process_state.hpp"
+#include "modhost_platform.hpp"
+#include "modhost_process_state.hpp"
 
 namespace modhost::detail {
 
@@ -78,7 +78,7 @@ void reap_directly(ProcessState& state) noexcept;
 
 // ---- Ownership (child_registry.cpp) ------------------------------------------------------------
 //
-// The pids modhost has spawned and not reaped, for owns_child() (src/platform.hpp): a host that
+// The pids modhost has spawned and not reaped, for owns_child() (src/modhost_platform.hpp): a host that
 // reaps other children asks it before reaping a zombie it peeked at.
 
 // A spawn is starting: until the matching end_spawn(), every pid counts as modhost's, since the

@@ -19,7 +19,7 @@
 #include "fd_util.hpp"
 #include "pidfd.hpp"
 #include "posix_process.hpp"
-#include "spawn_support.hpp"
+#include "modhost_spawn_support.hpp"
 #include "syscall_probe.hpp"
 
 extern char** environ;

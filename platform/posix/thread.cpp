@@ -1,4 +1,4 @@
-// Thread (src/platform.hpp) on POSIX: pthread_create, so that a refusal is an errno value, and
+// Thread (src/modhost_platform.hpp) on POSIX: pthread_create, so that a refusal is an errno value, and
 // every signal blocked in the new thread.
 
 #include <errno.h>
@@ -10,7 +10,7 @@
 #include <string>
 #include <utility>
 
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::detail {
 

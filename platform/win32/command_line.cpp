@@ -2,7 +2,7 @@
 
 #include "command_line.hpp"
 
-#include "text.hpp"
+#include "utf16.hpp"
 
 namespace modhost::detail::win32 {
 namespace {

@@ -18,7 +18,7 @@
 
 #include "ctrl_break_protocol.hpp"
 #include "graceful_stop.hpp"
-#include "text.hpp"
+#include "utf16.hpp"
 
 namespace modhost::detail::win32 {
 namespace {

@@ -5,8 +5,8 @@
 #include <algorithm>
 
 #include "handle.hpp"
-#include "spawn_support.hpp"
-#include "text.hpp"
+#include "modhost_spawn_support.hpp"
+#include "utf16.hpp"
 
 namespace modhost::detail::win32 {
 namespace {

@@ -7,8 +7,8 @@
 #endif
 #include <windows.h>
 
-#include "platform.hpp"
-#include "text.hpp"
+#include "modhost_platform.hpp"
+#include "utf16.hpp"
 
 namespace modhost::detail::win32 {
 

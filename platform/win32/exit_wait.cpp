@@ -7,7 +7,7 @@
 
 #include "exit_watcher.hpp"
 #include "native_process.hpp"
-#include "process_state.hpp"
+#include "modhost_process_state.hpp"
 
 namespace modhost::detail {
 

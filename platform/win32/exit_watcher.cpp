@@ -20,7 +20,7 @@
 #include <utility>
 
 #include "native_process.hpp"
-#include "process_state.hpp"
+#include "modhost_process_state.hpp"
 
 namespace modhost::detail::win32 {
 namespace {

@@ -21,7 +21,7 @@
 #include <string>
 
 #include "native_process.hpp"
-#include "process_state.hpp"
+#include "modhost_process_state.hpp"
 
 namespace modhost::detail::win32 {
 

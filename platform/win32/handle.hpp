@@ -10,7 +10,7 @@
 #include <string>
 
 #include "error_text.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::detail::win32 {
 

@@ -1,4 +1,4 @@
-// Small OS services of src/platform.hpp for Win32, and the native half of modhost::Pipe.
+// Small OS services of src/modhost_platform.hpp for Win32, and the native half of modhost::Pipe.
 
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
@@ -11,8 +11,8 @@
 #include <climits>
 #include <cstdint>
 
-#include "platform.hpp"
-#include "text.hpp"
+#include "modhost_platform.hpp"
+#include "utf16.hpp"
 
 namespace modhost {
 

@@ -9,8 +9,8 @@
 
 #include <string>
 
-#include "platform.hpp"
-#include "text.hpp"
+#include "modhost_platform.hpp"
+#include "utf16.hpp"
 
 namespace modhost::detail {
 

@@ -21,7 +21,7 @@
 #include <unordered_map>
 
 #include "handle.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::detail {
 namespace {

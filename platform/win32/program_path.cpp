@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "handle.hpp"
-#include "text.hpp"
+#include "utf16.hpp"
 
 namespace modhost::detail::win32 {
 namespace {

@@ -13,10 +13,10 @@
 #include "graceful_stop.hpp"
 #include "native_process.hpp"
 #include "pipes.hpp"
-#include "process_state.hpp"
+#include "modhost_process_state.hpp"
 #include "program_path.hpp"
-#include "spawn_support.hpp"
-#include "text.hpp"
+#include "modhost_spawn_support.hpp"
+#include "utf16.hpp"
 
 namespace modhost::detail {
 namespace {

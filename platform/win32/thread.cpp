@@ -1,4 +1,4 @@
-// Thread (src/platform.hpp) on Win32: _beginthreadex, so that a refusal is a Windows error code
+// Thread (src/modhost_platform.hpp) on Win32: _beginthreadex, so that a refusal is a Windows error code
 // rather than the exception std::thread would throw. _beginthreadex rather than CreateThread
 // because the thread runs C++ code that uses the C runtime, whose per-thread state the runtime
 // then sets up and frees itself.
@@ -18,7 +18,7 @@
 #include <utility>
 
 #include "error_text.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::detail {
 

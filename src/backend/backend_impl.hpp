@@ -30,10 +30,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "backend/forwarder.hpp"
-#include "backend/mailbox.hpp"
+#include "forwarder.hpp"
+#include "mailbox.hpp"
 #include "modhost/local_backend.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost {
 
@@ -90,14 +90,20 @@ struct Instance {
   RecordContext context() const noexcept { return RecordContext{handle.module, handle.instance_id}; }
 };
 
-// Reader keys: two per instance, its sequence number and the stream.
-inline std::uint64_t reader_key(std::uint64_t seq, StreamKind stream) noexcept {
-  return seq * 2 + (stream == StreamKind::Stderr ? 1 : 0);
-}
-inline std::uint64_t key_seq(std::uint64_t key) noexcept { return key / 2; }
-inline StreamKind key_stream(std::uint64_t key) noexcept {
-  return key % 2 != 0 ? StreamKind::Stderr : StreamKind::Stdout;
-}
+// What a pipe reader's key stands for: one instance's stdout or stderr. The reader only needs a
+// unique integer per pipe; the instance's sequence number is unique per backend, so the key is
+// that number with the stream in its lowest bit.
+struct ReaderKey {
+  std::uint64_t seq = 0;
+  StreamKind stream = StreamKind::Stdout;
+
+  std::uint64_t encode() const noexcept {
+    return (seq << 1) | (stream == StreamKind::Stderr ? 1u : 0u);
+  }
+  static ReaderKey decode(std::uint64_t key) noexcept {
+    return ReaderKey{key >> 1, (key & 1u) != 0 ? StreamKind::Stderr : StreamKind::Stdout};
+  }
+};
 
 }  // namespace detail
 

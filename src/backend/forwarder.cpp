@@ -1,6 +1,6 @@
 // The per-stream log forwarder: LineSplitter + detect_log_level + the sink (or the batch sink).
 
-#include "backend/forwarder.hpp"
+#include "forwarder.hpp"
 
 #include <functional>
 #include <new>

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "backend/backend_impl.hpp"
-#include "process_state.hpp"
+#include "backend_impl.hpp"
+#include "modhost_process_state.hpp"
 
 namespace modhost {
 
@@ -76,7 +76,8 @@ void LocalProcessBackend::Impl::on_spawned(Command& command) {
   Pipe* pipes[2] = {&command.out, &command.err};
   for (int i = 0; i < 2; ++i) {
     if (!pipes[i]->valid()) continue;
-    Result<void> added = reader_->add(detail::reader_key(inst->seq, streams[i]), std::move(*pipes[i]));
+    const std::uint64_t key = detail::ReaderKey{inst->seq, streams[i]}.encode();
+    Result<void> added = reader_->add(key, std::move(*pipes[i]));
     if (added) {
       ++inst->open_streams;
       continue;
@@ -264,8 +265,8 @@ void LocalProcessBackend::Impl::finish_streams(Instance& inst) {
   // Whatever still holds the pipes (a descendant that left the group) is not waited for. What was
   // read is still forwarded, a partial last line included.
   if (inst.open_streams == 0) return;
-  reader_->remove(detail::reader_key(inst.seq, StreamKind::Stdout));
-  reader_->remove(detail::reader_key(inst.seq, StreamKind::Stderr));
+  reader_->remove(detail::ReaderKey{inst.seq, StreamKind::Stdout}.encode());
+  reader_->remove(detail::ReaderKey{inst.seq, StreamKind::Stderr}.encode());
   auto ts = std::chrono::system_clock::now();
   inst.out.finish(inst.context(), target(), ts);
   inst.err.finish(inst.context(), target(), ts);

@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "backend/backend_impl.hpp"
-#include "process_state.hpp"
+#include "backend_impl.hpp"
+#include "modhost_process_state.hpp"
 
 namespace modhost {
 

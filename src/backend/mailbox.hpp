@@ -17,7 +17,7 @@
 #include "modhost/log.hpp"
 #include "modhost/pipe.hpp"
 #include "modhost/uuid.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::detail {
 

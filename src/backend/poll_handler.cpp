@@ -8,8 +8,8 @@
 #include <memory>
 #include <vector>
 
-#include "backend/backend_impl.hpp"
-#include "process_state.hpp"
+#include "backend_impl.hpp"
+#include "modhost_process_state.hpp"
 
 namespace modhost {
 
@@ -34,11 +34,11 @@ void LocalProcessBackend::Impl::run_commands() {
 
 void LocalProcessBackend::Impl::on_data(std::uint64_t key, std::string_view bytes) {
   run_commands();
-  auto it = live_.find(detail::key_seq(key));
+  const detail::ReaderKey which = detail::ReaderKey::decode(key);
+  auto it = live_.find(which.seq);
   if (it == live_.end()) return;
   Instance& inst = *it->second;
-  detail::StreamForwarder& fw =
-      detail::key_stream(key) == StreamKind::Stdout ? inst.out : inst.err;
+  detail::StreamForwarder& fw = which.stream == StreamKind::Stdout ? inst.out : inst.err;
   // One clock read per read() (up to 64 KiB, ~1,000 lines), not per line.
   fw.feed(bytes, inst.context(), target(), std::chrono::system_clock::now());
   if (options_.partial_line_timeout.count() > 0 && fw.has_partial()) {
@@ -49,10 +49,10 @@ void LocalProcessBackend::Impl::on_data(std::uint64_t key, std::string_view byte
 
 void LocalProcessBackend::Impl::on_eof(std::uint64_t key) {
   run_commands();
-  InstancePtr inst = live(detail::key_seq(key));
+  const detail::ReaderKey which = detail::ReaderKey::decode(key);
+  InstancePtr inst = live(which.seq);
   if (!inst) return;
-  detail::StreamForwarder& fw =
-      detail::key_stream(key) == StreamKind::Stdout ? inst->out : inst->err;
+  detail::StreamForwarder& fw = which.stream == StreamKind::Stdout ? inst->out : inst->err;
   fw.finish(inst->context(), target(), std::chrono::system_clock::now());
   if (inst->open_streams > 0) --inst->open_streams;
   advance(inst);

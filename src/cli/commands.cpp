@@ -10,7 +10,7 @@
 #include "run_command.hpp"
 #include "supervisor.hpp"
 #include "terminal.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::cli {
 

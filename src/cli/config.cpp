@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <system_error>
 
-#include "platform.hpp"
-#include "text.hpp"
+#include "modhost_platform.hpp"
+#include "strings.hpp"
 
 namespace modhost::cli {
 

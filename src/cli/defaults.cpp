@@ -5,7 +5,7 @@
 
 #include "config.hpp"
 #include "dotenv.hpp"
-#include "text.hpp"
+#include "strings.hpp"
 
 namespace modhost::cli {
 

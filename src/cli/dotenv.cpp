@@ -1,6 +1,6 @@
 #include "dotenv.hpp"
 
-#include "text.hpp"
+#include "strings.hpp"
 
 namespace modhost::cli {
 

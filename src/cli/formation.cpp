@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "text.hpp"
+#include "strings.hpp"
 
 namespace modhost::cli {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "procfile.hpp"
-#include "text.hpp"
+#include "strings.hpp"
 
 namespace modhost::cli {
 

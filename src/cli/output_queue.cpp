@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::cli {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 #include "terminal.hpp"
 #include "modhost/result.hpp"
 

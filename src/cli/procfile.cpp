@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "text.hpp"
+#include "strings.hpp"
 
 namespace modhost::cli {
 

@@ -4,7 +4,7 @@
 #include <cstdlib>
 
 #include "formation.hpp"
-#include "text.hpp"
+#include "strings.hpp"
 
 namespace modhost::cli {
 

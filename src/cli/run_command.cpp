@@ -10,7 +10,7 @@
 #include "signals.hpp"
 #include "terminal.hpp"
 #include "modhost/child_process.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::cli {
 

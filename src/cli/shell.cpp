@@ -1,6 +1,6 @@
 #include "shell.hpp"
 
-#include "text.hpp"
+#include "strings.hpp"
 
 namespace modhost::cli {
 

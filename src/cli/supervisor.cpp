@@ -18,7 +18,7 @@
 #include "stop_grace.hpp"
 #include "summary.hpp"
 #include "modhost/local_backend.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::cli {
 

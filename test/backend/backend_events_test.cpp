@@ -2,7 +2,7 @@
 // events (no filtering by message text), signals by handle that can never reach a reused pid,
 // construction that fails with an Error, and a cancel that needs no thread of its own.
 
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 #include <csignal>
 

@@ -18,7 +18,7 @@
 
 #include "../helper/fresh_process.hpp"
 #include "backend_test_util.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::test {
 namespace {

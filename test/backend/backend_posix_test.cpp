@@ -1,7 +1,7 @@
 // LocalProcessBackend cases that need POSIX tools: /bin/sh scripts, pidfds to wait for processes
 // that are not our children, /proc for zombies and memory.
 
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 #if defined(MODHOST_PLATFORM_POSIX)
 

@@ -1,7 +1,7 @@
 // Stops that overlap, kill_all, and the notifications around an instance's life: on_spawn before
 // its first line, on_exit as each instance ends (also inside a shutdown), kill_on_parent_death.
 
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 #include <signal.h>
 

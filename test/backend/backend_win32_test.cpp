@@ -11,7 +11,7 @@
 #include <string>
 
 #include "backend_test_util.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::test {
 namespace {

@@ -1,7 +1,7 @@
 // The POSIX PipeReader, driven with raw pipes and processes: data, EOF, removal, deadlines, exit
 // watches, fairness under volume, and stop().
 
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 #if defined(MODHOST_PLATFORM_POSIX)
 

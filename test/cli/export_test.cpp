@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "cli/export.hpp"
-#include "cli/text.hpp"
+#include "cli/strings.hpp"
 #include "tool_runner.hpp"
 
 #ifndef _WIN32

@@ -8,7 +8,7 @@
 
 #include "modhost/cancellation.hpp"
 
-#include "cancellation_internal.hpp"
+#include "modhost_cancellation.hpp"
 
 namespace modhost {
 namespace {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "modhost/child_process.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 #if defined(_WIN32)
 #include <stdlib.h>

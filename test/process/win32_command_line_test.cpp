@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "../../platform/win32/command_line.hpp"
-#include "../../platform/win32/text.hpp"
+#include "../../platform/win32/utf16.hpp"
 #include "modhost/child_process.hpp"
 
 namespace modhost::detail::win32 {

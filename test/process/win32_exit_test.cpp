@@ -19,8 +19,8 @@
 #include "../../platform/win32/native_process.hpp"
 #include "modhost/cancellation.hpp"
 #include "modhost/child_process.hpp"
-#include "platform.hpp"
-#include "process_state.hpp"
+#include "modhost_platform.hpp"
+#include "modhost_process_state.hpp"
 
 namespace modhost::detail::win32 {
 namespace {

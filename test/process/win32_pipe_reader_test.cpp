@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "modhost/child_process.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::detail {
 namespace {

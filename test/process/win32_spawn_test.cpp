@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "modhost/child_process.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::detail::win32 {
 namespace {

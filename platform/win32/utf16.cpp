@@ -1,6 +1,6 @@
-// UTF-8 <-> UTF-16 conversion for the Win32 platform (see text.hpp).
+// UTF-8 <-> UTF-16 conversion for the Win32 platform (see utf16.hpp).
 
-#include "text.hpp"
+#include "utf16.hpp"
 
 #include <cstdint>
 #include <cstdio>

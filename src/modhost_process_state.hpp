@@ -32,7 +32,7 @@
 #include "modhost/child_process.hpp"
 #include "modhost/pipe.hpp"
 #include "modhost/result.hpp"
-#include "platform.hpp"
+#include "modhost_platform.hpp"
 
 namespace modhost::detail {
 

@@ -131,7 +131,7 @@ bool take_injected_thread_failure() noexcept;
 
 // ---- Processes ----------------------------------------------------------------------------------
 //
-// The split: src/process_state.hpp (portable) owns the child's exit status, its pipes, the
+// The split: src/modhost_process_state.hpp (portable) owns the child's exit status, its pipes, the
 // condition variable every wait blocks on, the exit listener and a "stop in progress" flag. The
 // platform owns an opaque NativeProcess (POSIX: the pidfd, the process group; Windows: process
 // and job handles), the one exit watcher per process, and the reaping: every path that learns of
@@ -145,7 +145,7 @@ bool take_injected_thread_failure() noexcept;
 // self-pipe, and waiters sleep on the condition variable.
 
 // The platform's part of a child; defined in the platform folder. ChildProcess holds a
-// shared_ptr<ProcessState> (defined in src/process_state.hpp), which owns one of these.
+// shared_ptr<ProcessState> (defined in src/modhost_process_state.hpp), which owns one of these.
 struct NativeProcess;
 
 // Destroys a NativeProcess (defined in the platform folder, where the type is complete), so that
@@ -156,12 +156,12 @@ struct NativeProcessDeleter {
   void operator()(NativeProcess* native) const noexcept;
 };
 
-// See src/process_state.hpp for ProcessState, the portable, condition-variable-based part.
+// See src/modhost_process_state.hpp for ProcessState, the portable, condition-variable-based part.
 class ProcessState;
 
 // Spawns the child described by `options` and hands it to the platform's exit watcher, which
 // publishes its exit. `options` has already passed validate_spawn_options()
-// (src/spawn_support.hpp); the platform still checks what only the OS can tell (the program exists
+// (src/modhost_spawn_support.hpp); the platform still checks what only the OS can tell (the program exists
 // and is executable, the working directory exists). On success the pipes the options asked for
 // are stored in `state` (parent ends: close-on-exec, read ends non-blocking). Returns once the
 // program is executing (exec failure is reported here, synchronously, as `failed to spawn process:

@@ -1,4 +1,4 @@
-// Win32 only: UTF-8 <-> UTF-16 conversion of the platform layer (platform/win32/text.hpp).
+// Win32 only: UTF-8 <-> UTF-16 conversion of the platform layer (platform/win32/utf16.hpp).
 #ifdef _WIN32
 
 #include <gtest/gtest.h>
@@ -6,12 +6,12 @@
 #include <string>
 
 #include "../../platform/win32/error_text.hpp"
-#include "../../platform/win32/text.hpp"
+#include "../../platform/win32/utf16.hpp"
 
 namespace modhost::detail::win32 {
 namespace {
 
-TEST(Win32Text, RoundTripsEveryPlane) {
+TEST(Win32Utf16, RoundTripsEveryPlane) {
   const std::string utf8 = "a\xc3\xbc\xe2\x82\xac\xf0\x9f\x98\x80z";  // a ü € 😀 z
   auto wide = to_wide(utf8, "test");
   ASSERT_TRUE(wide) << wide.error().message();
@@ -20,14 +20,14 @@ TEST(Win32Text, RoundTripsEveryPlane) {
   EXPECT_EQ(to_utf8(*wide), utf8);
 }
 
-TEST(Win32Text, EmptyIsFine) {
+TEST(Win32Utf16, EmptyIsFine) {
   auto wide = to_wide("", "test");
   ASSERT_TRUE(wide);
   EXPECT_TRUE(wide->empty());
   EXPECT_EQ(to_utf8(L""), "");
 }
 
-TEST(Win32Text, InvalidUtf8IsAClearError) {
+TEST(Win32Utf16, InvalidUtf8IsAClearError) {
   struct Case {
     std::string bytes;
     std::size_t offset;
@@ -52,14 +52,14 @@ TEST(Win32Text, InvalidUtf8IsAClearError) {
   }
 }
 
-TEST(Win32Text, NulIsRefused) {
+TEST(Win32Utf16, NulIsRefused) {
   auto wide = to_wide(std::string("a\0b", 3), "working directory");
   ASSERT_FALSE(wide);
   EXPECT_NE(wide.error().message().find("working directory contains a NUL byte"),
             std::string::npos);
 }
 
-TEST(Win32Text, UnpairedSurrogatesBecomeReplacementCharacters) {
+TEST(Win32Utf16, UnpairedSurrogatesBecomeReplacementCharacters) {
   std::wstring bad;
   bad.push_back(static_cast<wchar_t>(0xD800));
   bad.push_back(L'x');
