@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,30 @@ int above_stdio(int fd) noexcept {
 
 void close_fd(int fd) noexcept {
   if (fd >= 0) ::close(fd);
+}
+
+bool wait_ready(int fd, short events) noexcept {
+  struct pollfd p = {fd, events, 0};
+  for (;;) {
+    int n = ::poll(&p, 1, -1);
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return false;
+  }
+}
+
+int write_fully(int fd, const char* data, std::size_t size) noexcept {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n >= 0) {
+      data += n;
+      size -= static_cast<std::size_t>(n);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_ready(fd, POLLOUT)) continue;
+    return errno;
+  }
+  return 0;
 }
 
 SigpipeGuard::SigpipeGuard() noexcept {

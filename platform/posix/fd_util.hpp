@@ -4,6 +4,8 @@
 
 #include <signal.h>
 
+#include <cstddef>
+
 namespace modhost::detail {
 
 // Returns `fd` if it is above 2; otherwise a close-on-exec duplicate of it at 3 or above, closing
@@ -16,6 +18,20 @@ int above_stdio(int fd) noexcept;
 // close(2) exactly once: on Linux the descriptor is released even when close() reports EINTR,
 // so retrying could close a descriptor another thread has just been given. Tolerates -1.
 void close_fd(int fd) noexcept;
+
+// Blocks until `fd` is ready for `events` (or has an error or hang-up to report, which the next
+// read or write then returns). False with errno set when poll itself fails. Used on descriptors
+// that may be O_NONBLOCK when the caller wants blocking behaviour without changing the flag, which
+// is shared by everyone holding the same open file description.
+bool wait_ready(int fd, short events) noexcept;
+
+// Writes all `size` bytes of `data` to `fd`, retrying after EINTR and waiting for room (poll) on
+// EAGAIN, so a non-blocking descriptor (a terminal shared with a process that set O_NONBLOCK)
+// behaves as a blocking one: the bytes are owed and never dropped. Returns 0, or the errno of
+// the write that failed (EPIPE included: callers that can meet a closed reader hold a
+// SigpipeGuard). The one write loop of platform/posix/: the default sink's stderr, Pipe::write
+// and the tool's stdout all go through it.
+int write_fully(int fd, const char* data, std::size_t size) noexcept;
 
 // Keeps a write to a pipe whose reader is gone from raising SIGPIPE in the host, whose default
 // action would end it: SIGPIPE is blocked in the calling thread for the guard's lifetime, and

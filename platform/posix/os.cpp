@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -87,27 +86,8 @@ void write_stderr(std::string_view text) noexcept {
   // A write to a pipe whose reader is gone must not end the host for a log line (see
   // SigpipeGuard).
   SigpipeGuard guard;
-  const char* p = text.data();
-  std::size_t left = text.size();
-  while (left > 0) {
-    ssize_t n = ::write(STDERR_FILENO, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      // A non-blocking stderr (a terminal shared with a process that set O_NONBLOCK) can say
-      // EAGAIN; the text is still owed, so wait for room as a blocking stderr would.
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        struct pollfd pfd {};
-        pfd.fd = STDERR_FILENO;
-        pfd.events = POLLOUT;
-        (void)::poll(&pfd, 1, -1);
-        continue;
-      }
-      if (errno == EPIPE) guard.broken();
-      break;  // Nothing sensible can be done about a broken stderr; the contract says ignore it.
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
+  // Nothing sensible can be done about a broken stderr; the contract says ignore it.
+  if (write_fully(STDERR_FILENO, text.data(), text.size()) == EPIPE) guard.broken();
 }
 
 bool is_directory(const std::string& path) noexcept {

@@ -18,17 +18,6 @@ Error invalid_pipe(const char* what) {
   return Error(errc::invalid_argument, std::string("cannot ") + what + " an invalid pipe");
 }
 
-// Blocks until `fd` is ready for `events` (or has an error or hang-up to report, which the next
-// read or write then returns). False with errno set when poll itself fails.
-bool wait_ready(int fd, short events) noexcept {
-  struct pollfd p = {fd, events, 0};
-  for (;;) {
-    int n = ::poll(&p, 1, -1);
-    if (n > 0) return true;
-    if (n < 0 && errno != EINTR) return false;
-  }
-}
-
 }  // namespace
 
 Result<std::size_t> Pipe::read(void* buffer, std::size_t size) {
@@ -40,7 +29,7 @@ Result<std::size_t> Pipe::read(void* buffer, std::size_t size) {
     if (n >= 0) return static_cast<std::size_t>(n);
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (wait_ready(fd, POLLIN)) continue;
+      if (detail::wait_ready(fd, POLLIN)) continue;
     }
     return Error::from_os(errno, "cannot read from the pipe");
   }
@@ -48,24 +37,11 @@ Result<std::size_t> Pipe::read(void* buffer, std::size_t size) {
 
 Result<void> Pipe::write(std::string_view data) {
   if (!valid()) return invalid_pipe("write to");
-  const int fd = static_cast<int>(native_);
   detail::SigpipeGuard guard;
-  const char* p = data.data();
-  std::size_t left = data.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n >= 0) {
-      p += n;
-      left -= static_cast<std::size_t>(n);
-      continue;
-    }
-    if (errno == EINTR) continue;
-    if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_ready(fd, POLLOUT)) continue;
-    const int err = errno;
-    if (err == EPIPE) guard.broken();
-    return Error::from_os(err, "cannot write to the pipe");
-  }
-  return ok_result();
+  const int err = detail::write_fully(static_cast<int>(native_), data.data(), data.size());
+  if (err == 0) return ok_result();
+  if (err == EPIPE) guard.broken();
+  return Error::from_os(err, "cannot write to the pipe");
 }
 
 }  // namespace modhost

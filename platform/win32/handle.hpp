@@ -53,6 +53,13 @@ inline Pipe::native_type to_native(HANDLE h) noexcept {
   return reinterpret_cast<Pipe::native_type>(h);
 }
 
+// Writes all `size` bytes of `data` to the synchronous handle `h` (WriteFile may write less than
+// asked on a pipe). Returns 0, or the Windows error of the write that failed; a write that reports
+// success with nothing written gives ERROR_WRITE_FAULT rather than a loop that never ends. The one
+// write loop of platform/win32/ for synchronous handles: the default sink's stderr and the tool's
+// stdout (Pipe::write waits on overlapped ends and has its own).
+DWORD write_fully(HANDLE h, const char* data, std::size_t size) noexcept;
+
 // os_error() for the calling thread's GetLastError(), with `context` in front.
 inline Error last_error(std::string context) { return os_error(GetLastError(), std::move(context)); }
 

@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstdint>
 
+#include "handle.hpp"
 #include "modhost_platform.hpp"
 #include "utf16.hpp"
 
@@ -44,16 +45,27 @@ Result<void> os_random(void* buf, std::size_t size) noexcept {
   return ok_result();
 }
 
+namespace win32 {
+
+DWORD write_fully(HANDLE h, const char* data, std::size_t size) noexcept {
+  while (size > 0) {
+    DWORD written = 0;
+    const DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(size, 1u << 30));
+    if (!WriteFile(h, data, chunk, &written, nullptr)) return GetLastError();
+    if (written == 0) return ERROR_WRITE_FAULT;
+    data += written;
+    size -= written;
+  }
+  return 0;
+}
+
+}  // namespace win32
+
 void write_stderr(std::string_view text) noexcept {
   HANDLE h = GetStdHandle(STD_ERROR_HANDLE);
   if (h == nullptr || h == INVALID_HANDLE_VALUE) return;
-  // WriteFile may write less than asked on a pipe; loop until everything is out or it fails.
-  while (!text.empty()) {
-    DWORD written = 0;
-    const DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(text.size(), 1u << 30));
-    if (!WriteFile(h, text.data(), chunk, &written, nullptr) || written == 0) return;
-    text.remove_prefix(written);
-  }
+  // Nothing sensible can be done about a broken stderr; the contract says ignore it.
+  (void)win32::write_fully(h, text.data(), text.size());
 }
 
 void close_native(Pipe::native_type native) noexcept {

@@ -1,12 +1,12 @@
 // POSIX half of src/cli/terminal.hpp: stdout writes, terminal detection, local time.
 
 #include <errno.h>
-#include <poll.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
 
+#include "../fd_util.hpp"
 #include "cli/terminal.hpp"
 
 namespace modhost::cli {
@@ -15,30 +15,12 @@ bool stdout_is_terminal() noexcept { return ::isatty(STDOUT_FILENO) == 1; }
 
 bool enable_terminal_colors() noexcept { return true; }
 
-namespace {
-WriteStatus write_all(int fd, std::string_view text) noexcept {
-  while (!text.empty()) {
-    ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      // A non-blocking stdout (a terminal shared with a process that set O_NONBLOCK) can say
-      // EAGAIN; the line is still owed, so the writer waits for room instead of dropping it.
-      if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        struct pollfd p {};
-        p.fd = fd;
-        p.events = POLLOUT;
-        (void)::poll(&p, 1, -1);
-        continue;
-      }
-      return errno == EPIPE ? WriteStatus::Broken : WriteStatus::Failed;
-    }
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return WriteStatus::Ok;
+WriteStatus write_stdout(std::string_view text) noexcept {
+  // write_fully waits out EAGAIN on a non-blocking stdout: the line is owed, never dropped.
+  const int err = detail::write_fully(STDOUT_FILENO, text.data(), text.size());
+  if (err == 0) return WriteStatus::Ok;
+  return err == EPIPE ? WriteStatus::Broken : WriteStatus::Failed;
 }
-}  // namespace
-
-WriteStatus write_stdout(std::string_view text) noexcept { return write_all(STDOUT_FILENO, text); }
 
 
 std::string local_hms(std::chrono::system_clock::time_point time) {

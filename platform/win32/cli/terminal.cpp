@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "../handle.hpp"
 #include "cli/terminal.hpp"
 
 namespace modhost::cli {
@@ -18,22 +19,6 @@ namespace {
 bool is_console(HANDLE h) noexcept {
   DWORD mode = 0;
   return h != nullptr && h != INVALID_HANDLE_VALUE && GetConsoleMode(h, &mode) != 0;
-}
-
-WriteStatus write_all(DWORD which, std::string_view text) noexcept {
-  HANDLE h = GetStdHandle(which);
-  if (h == nullptr || h == INVALID_HANDLE_VALUE) return WriteStatus::Failed;
-  while (!text.empty()) {
-    DWORD written = 0;
-    const DWORD chunk = static_cast<DWORD>(std::min<std::size_t>(text.size(), 1u << 30));
-    if (!WriteFile(h, text.data(), chunk, &written, nullptr)) {
-      const DWORD err = GetLastError();
-      return err == ERROR_NO_DATA || err == ERROR_BROKEN_PIPE ? WriteStatus::Broken
-                                                              : WriteStatus::Failed;
-    }
-    text.remove_prefix(written);
-  }
-  return WriteStatus::Ok;
 }
 
 }  // namespace
@@ -49,7 +34,11 @@ bool enable_terminal_colors() noexcept {
 }
 
 WriteStatus write_stdout(std::string_view text) noexcept {
-  return write_all(STD_OUTPUT_HANDLE, text);
+  HANDLE h = GetStdHandle(STD_OUTPUT_HANDLE);
+  if (h == nullptr || h == INVALID_HANDLE_VALUE) return WriteStatus::Failed;
+  const DWORD err = detail::win32::write_fully(h, text.data(), text.size());
+  if (err == 0) return WriteStatus::Ok;
+  return err == ERROR_NO_DATA || err == ERROR_BROKEN_PIPE ? WriteStatus::Broken : WriteStatus::Failed;
 }
 
 
