@@ -13,6 +13,16 @@ ShellCommand service_shell_command(const std::string& command) {
   return {"/bin/sh", {"-c", std::move(line)}};
 }
 
+std::string percent_escaped(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '%') out += "%%";
+    else out.push_back(c);
+  }
+  return out;
+}
+
 std::string default_app_name(const std::string& root) {
   std::string r = root;
   while (r.size() > 1 && (r.back() == '/' || r.back() == '\\')) r.pop_back();

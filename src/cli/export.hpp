@@ -62,6 +62,11 @@ Result<std::vector<ExportFile>> export_supervisord(const ExportSpec& spec);
 /// service managers). Pure.
 ShellCommand service_shell_command(const std::string& command);
 
+/// `text` with every `%` doubled: both systemd and supervisord read `%` as the start of a
+/// specifier (systemd) or an expansion (supervisord), even in values they take unquoted (paths,
+/// names). Pure.
+std::string percent_escaped(const std::string& text);
+
 /// The application's name for `-a`'s default: the last component of `root`, with every character
 /// a unit or program name cannot hold (anything but letters, digits, `_`, `-`, `.`) made `-`;
 /// "app" when nothing is left. Pure.

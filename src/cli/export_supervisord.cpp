@@ -26,16 +26,6 @@ Result<std::string> quoted(const std::string& text, const std::string& what) {
   return out + "\"";
 }
 
-// A plain value (a path, a name): '%' doubled.
-std::string plain(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '%') out += "%%";
-    else out.push_back(c);
-  }
-  return out;
-}
-
 // "web.2" -> "web-2": supervisord's program names, as foreman writes them.
 std::string dashed(const std::string& label) {
   std::string out = label;
@@ -51,7 +41,8 @@ Result<std::vector<ExportFile>> export_supervisord(const ExportSpec& spec) {
   const std::string log_dir = spec.log_dir ? *spec.log_dir : "/var/log/" + spec.app;
   // supervisord waits whole seconds; rounded up, so the grace is never shorter than asked.
   const long long wait_secs = (spec.timeout.count() + 999) / 1000;
-  std::string text = "; supervisord programs of " + plain(spec.app) + ", exported by modhost\n";
+  std::string text =
+      "; supervisord programs of " + percent_escaped(spec.app) + ", exported by modhost\n";
   std::string programs;
   for (const InstancePlan& p : spec.plan) {
     const std::string name = spec.app + "-" + dashed(p.label);
@@ -78,9 +69,9 @@ Result<std::vector<ExportFile>> export_supervisord(const ExportSpec& spec) {
     }
     text += "\n[program:" + name + "]\n";
     text += "command=" + command + "\n";
-    text += "directory=" + plain(spec.root) + "\n";
+    text += "directory=" + percent_escaped(spec.root) + "\n";
     text += "environment=" + environment + "\n";
-    if (spec.user) text += "user=" + plain(*spec.user) + "\n";
+    if (spec.user) text += "user=" + percent_escaped(*spec.user) + "\n";
     text += "autostart=true\n";
     text += "autorestart=true\n";
     text += "stopsignal=TERM\n";
@@ -88,8 +79,9 @@ Result<std::vector<ExportFile>> export_supervisord(const ExportSpec& spec) {
     // The whole tree gets the signal and, after the grace, the kill.
     text += "stopasgroup=true\n";
     text += "killasgroup=true\n";
-    text += "stdout_logfile=" + plain(log_dir + "/" + dashed(p.label) + ".out.log") + "\n";
-    text += "stderr_logfile=" + plain(log_dir + "/" + dashed(p.label) + ".err.log") + "\n";
+    const std::string log_stem = log_dir + "/" + dashed(p.label);
+    text += "stdout_logfile=" + percent_escaped(log_stem + ".out.log") + "\n";
+    text += "stderr_logfile=" + percent_escaped(log_stem + ".err.log") + "\n";
     programs += (programs.empty() ? "" : ",") + name;
   }
   text += "\n[group:" + spec.app + "]\n";

@@ -24,16 +24,6 @@ std::string quoted(const std::string& text, bool dollar) {
   return out + "\"";
 }
 
-// A path in a setting that takes it unquoted (WorkingDirectory=, append:): only '%' is special.
-std::string path_value(const std::string& path) {
-  std::string out;
-  for (char c : path) {
-    if (c == '%') out += "%%";
-    else out.push_back(c);
-  }
-  return out;
-}
-
 std::string unit_name(const ExportSpec& spec, const InstancePlan& p) {
   return spec.app + "-" + p.label + ".service";
 }
@@ -41,12 +31,12 @@ std::string unit_name(const ExportSpec& spec, const InstancePlan& p) {
 std::string service(const ExportSpec& spec, const InstancePlan& p) {
   std::string t;
   t += "[Unit]\n";
-  t += "Description=" + path_value(spec.app + " " + p.label) + " (exported by modhost)\n";
+  t += "Description=" + percent_escaped(spec.app + " " + p.label) + " (exported by modhost)\n";
   t += "PartOf=" + spec.app + ".target\n";
   t += "StopWhenUnneeded=yes\n";
   t += "\n[Service]\n";
-  if (spec.user) t += "User=" + path_value(*spec.user) + "\n";
-  t += "WorkingDirectory=" + path_value(spec.root) + "\n";
+  if (spec.user) t += "User=" + percent_escaped(*spec.user) + "\n";
+  t += "WorkingDirectory=" + percent_escaped(spec.root) + "\n";
   // The .env first: the instance's own PORT and PS come later and win, as in `start`.
   for (const auto& kv : spec.env.items()) {
     t += "Environment=" + quoted(kv.first + "=" + kv.second, false) + "\n";
@@ -60,7 +50,7 @@ std::string service(const ExportSpec& spec, const InstancePlan& p) {
   t += "Restart=always\n";
   t += "StandardInput=null\n";
   if (spec.log_dir) {
-    t += "StandardOutput=append:" + path_value(*spec.log_dir + "/" + p.label + ".log") + "\n";
+    t += "StandardOutput=append:" + percent_escaped(*spec.log_dir + "/" + p.label + ".log") + "\n";
     t += "StandardError=inherit\n";
   }
   t += "SyslogIdentifier=" + spec.app + "-" + p.label + "\n";
@@ -83,7 +73,7 @@ std::vector<ExportFile> export_systemd(const ExportSpec& spec) {
   }
   std::string target;
   target += "[Unit]\n";
-  target += "Description=" + path_value(spec.app) + " (exported by modhost)\n";
+  target += "Description=" + percent_escaped(spec.app) + " (exported by modhost)\n";
   target += "Wants=" + wants + "\n";
   target += "\n[Install]\n";
   target += "WantedBy=multi-user.target\n";
