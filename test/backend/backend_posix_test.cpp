@@ -167,49 +167,51 @@ TEST(LocalBackendPosix, HugeLineIsSplitWithBoundedMemory) {
   EXPECT_LT(after - before, 32 * 1024) << "peak RSS grew by " << (after - before) << " KiB";
 }
 
-// A descendant that left the group and keeps the pipes open does not hang a stop: the stop waits
-// for the pipes for the drain timeout only. A stop that waited for their EOF would last as long
-// as the descendant (1000 s), so the upper bounds below (10 s) tell the two apart with room for a
-// loaded machine under a sanitizer; the lower bound shows the drain timeout was given.
-TEST(LocalBackendPosix, StopDoesNotHangOnDescendantHoldingThePipes) {
+// A descendant that left the group (setsid) and keeps the pipes open. It is killed in TearDown,
+// so a failed assertion does not leave it running for 1000 s.
+class DescendantHoldingThePipes : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    LocalBackendOptions o = rec.options();
+    o.forwarder_drain_timeout = 100ms;
+    backend = make_backend(CancellationToken(), o);
+    auto spawned =
+        backend->spawn_instance(sh("m", "setsid sh -c 'echo $$; exec sleep 1000' & exec sleep 1000"));
+    ASSERT_TRUE(spawned.ok());
+    handle = *spawned;
+    ASSERT_TRUE(rec.wait([&] {
+      for (const auto& r : rec.recs_) if (r.stream) return true;
+      return false;
+    }));
+    escaped = static_cast<pid_t>(std::stol(rec.lines_of(handle.instance_id).at(0).line));
+  }
+  void TearDown() override {
+    if (escaped > 0) ::kill(escaped, SIGKILL);
+  }
+
   Recorder rec;
-  LocalBackendOptions o = rec.options();
-  o.forwarder_drain_timeout = 100ms;
-  auto backend_owner = make_backend(CancellationToken(), o);
-  LocalProcessBackend& backend = *backend_owner;
-  auto h = backend.spawn_instance(sh("m", "setsid sh -c 'echo $$; exec sleep 1000' & exec sleep 1000"));
-  ASSERT_TRUE(h.ok());
-  ASSERT_TRUE(rec.wait([&] {
-    for (const auto& r : rec.recs_) if (r.stream) return true;
-    return false;
-  }));
-  long escaped = std::stol(rec.lines_of(h->instance_id).at(0).line);
+  std::unique_ptr<LocalProcessBackend> backend;
+  InstanceHandle handle;
+  pid_t escaped = -1;
+};
+
+// The stop waits for the pipes for the drain timeout only. A stop that waited for their EOF would
+// last as long as the descendant (1000 s), so the upper bounds below (10 s) tell the two apart
+// with room for a loaded machine under a sanitizer; the lower bound shows the drain timeout was
+// given.
+TEST_F(DescendantHoldingThePipes, StopDoesNotHang) {
   auto t0 = std::chrono::steady_clock::now();
-  ASSERT_TRUE(backend.stop_instance(*h).ok());
+  ASSERT_TRUE(backend->stop_instance(handle).ok());
   double took = seconds_since(t0);
   EXPECT_GE(took, 0.09);
   EXPECT_LT(took, 10.0);
   EXPECT_EQ(rec.exits().size(), 1u);
-  ::kill(static_cast<pid_t>(escaped), SIGKILL);
 }
 
-TEST(LocalBackendPosix, ShutdownDoesNotHangOnDescendantHoldingThePipes) {
-  Recorder rec;
-  LocalBackendOptions o = rec.options();
-  o.forwarder_drain_timeout = 100ms;
-  auto backend_owner = make_backend(CancellationToken(), o);
-  LocalProcessBackend& backend = *backend_owner;
-  auto h = backend.spawn_instance(sh("m", "setsid sh -c 'echo $$; exec sleep 1000' & exec sleep 1000"));
-  ASSERT_TRUE(h.ok());
-  ASSERT_TRUE(rec.wait([&] {
-    for (const auto& r : rec.recs_) if (r.stream) return true;
-    return false;
-  }));
-  long escaped = std::stol(rec.lines_of(h->instance_id).at(0).line);
+TEST_F(DescendantHoldingThePipes, ShutdownDoesNotHang) {
   auto t0 = std::chrono::steady_clock::now();
-  backend.shutdown();
+  backend->shutdown();
   EXPECT_LT(seconds_since(t0), 10.0);
-  ::kill(static_cast<pid_t>(escaped), SIGKILL);
 }
 
 // After an exit by itself, a descendant still holding the pipes keeps being forwarded; the exit
