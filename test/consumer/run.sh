@@ -34,6 +34,18 @@ cp -r "$root/include" "$root/src" "$root/platform" "$v/"
 vendor_cmd=$(make -s -C "$root" print-vendor-sources VENDOR_DIR="$v")
 echo "$vendor_cmd"
 $vendor_cmd -Wall -Wextra -Wpedantic -Werror "$here/main.cpp" -o "$work/vendor/consumer"
+# A host's own headers, on a later -I of the same command line, with the generic names internal
+# headers tend to have: each must be the host's, never one of modhost's.
+own="$work/vendor/own"
+mkdir -p "$own"
+for name in platform process_state spawn_support cancellation_internal text strings; do
+  echo "#define OWN_${name} 1" > "$own/$name.hpp"
+  printf '#include "%s.hpp"\n#ifndef OWN_%s\n#error "%s.hpp is not the host own one"\n#endif\n' \
+    "$name" "$name" "$name" >> "$work/vendor/own.cpp"
+done
+# shellcheck disable=SC2046  # the -I words of the vendoring command, as they are
+c++ -std=c++17 -fsyntax-only $(printf '%s\n' $vendor_cmd | grep '^-I') -I"$own" "$work/vendor/own.cpp"
+echo "a host's own platform.hpp, process_state.hpp, ... win over modhost's: ok"
 "$work/vendor/consumer"
 
 jobs=$(nproc 2>/dev/null || echo 2)
