@@ -126,8 +126,8 @@ struct Output {
 };
 
 namespace detail {
-class ProcessState;
-struct ChildProcessAccess;
+class ProcessState;         ///< Internal: the state of one child, shared with the exit watcher.
+struct ChildProcessAccess;  ///< Internal: the library's access to that state.
 }  // namespace detail
 
 /// A move-only owner of one child process. All member functions may be called from any thread;
@@ -136,9 +136,13 @@ struct ChildProcessAccess;
 /// false and every operation returns `errc::not_running`.
 ///
 /// Each function's comment ends with what it can fail with ("Errors:"), listing codes, never
-/// message texts. Common to all: `errc::not_running` on an inert object, and, on the POSIX
-/// SIGCHLD path only, `errc::host_contract` when the host reaped the child itself (its status is
-/// lost; see the README's Gotchas).
+/// message texts. Common to all: `errc::not_running` on an inert object, and, on POSIX, from the
+/// functions that report an exit status, `errc::host_contract` when that status is lost: the host
+/// reaped the child itself (`wait()`, `waitpid(-1)`) or had the kernel reap it (`SIG_IGN` or
+/// `SA_NOCLDWAIT` on SIGCHLD) and the status cannot be read back (always on the SIGCHLD path; on
+/// the pidfd path before Linux 6.15), or, on the SIGCHLD path, the host changed SIGCHLD after
+/// modhost installed its handler; also for an object inherited through `fork()`, whose child
+/// belongs to the process that spawned it (see the README's Gotchas).
 ///
 /// The destructor of a child that is still running kills its process group (its job on
 /// Windows) and reaps it: no zombie and no orphan is left. A child that already exited was reaped
@@ -153,7 +157,9 @@ class ChildProcess {
   ChildProcess(ChildProcess&& other) noexcept;
   /// Kills and reaps this object's running child, if any, then takes over `other`'s.
   ChildProcess& operator=(ChildProcess&& other) noexcept;
+  /// Not copyable: one owner per child.
   ChildProcess(const ChildProcess&) = delete;
+  /// Not copyable.
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   /// Starts a child. Returns once the program is executing, or with the reason it could not be
@@ -166,8 +172,10 @@ class ChildProcess {
   /// `ERROR_FILE_NOT_FOUND`, `ERROR_ACCESS_DENIED`, `ERROR_BAD_EXE_FORMAT`...), also when the
   /// exit watcher's thread or pipe cannot be created, and for a bad `working_directory`;
   /// `errc::invalid_argument` for unusable options (empty program, NUL in a string, `=` in an
-  /// environment key, invalid UTF-8 on Windows), naming the field; `errc::host_contract` when
-  /// the host set SIGCHLD to `SIG_IGN` (POSIX SIGCHLD path only).
+  /// environment key, invalid UTF-8 on Windows), naming the field; `errc::host_contract` (POSIX
+  /// SIGCHLD path only) when, after modhost installed its SIGCHLD handler, the host set SIGCHLD
+  /// to `SIG_IGN` or `SA_NOCLDWAIT` or replaced the handler (`SIG_IGN` before that is replaced
+  /// by the handler, not refused).
   static Result<ChildProcess> spawn(const SpawnOptions& options);
 
   /// True when this object owns a child (running or exited but not yet released).

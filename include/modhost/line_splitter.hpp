@@ -17,26 +17,35 @@ namespace modhost {
 /// them). When nothing is buffered, lines inside a fed chunk are passed as views into it, uncopied.
 /// Bytes pass through unchanged (invalid UTF-8 and NUL included). The buffered bytes never exceed
 /// `max_line_length`. Not thread-safe: one splitter per stream.
+///
+/// Pure computation: no member blocks, calls the OS or fails. `feed()`, `flush()` and `finish()`
+/// call `on_line` synchronously, on the calling thread, zero or more times before they return;
+/// `on_line` must not call back into the same splitter.
 class LineSplitter {
  public:
   /// The default maximum line length, 64 KiB.
   static constexpr std::size_t kDefaultMaxLineLength = 64 * 1024;
 
-  /// A splitter whose pieces are at most `max_line_length` bytes (0 is taken as 1).
+  /// A splitter whose pieces are at most `max_line_length` bytes (0 is taken as 1). Never fails;
+  /// allocates nothing until bytes are buffered.
   explicit LineSplitter(std::size_t max_line_length = kDefaultMaxLineLength);
 
   /// Feeds `bytes`; calls `on_line(std::string_view line, bool continuation)` for each complete
-  /// line or full-size piece. The view is valid only during the call.
+  /// line or full-size piece, in order, on this thread, before returning. The view is valid only
+  /// during the call. Never fails; the bytes of a partial line are kept (at most
+  /// `max_line_length()` of them).
   template <class F>
   void feed(std::string_view bytes, F&& on_line);
 
   /// Emits the buffered partial line, if any, as a piece (the next piece of the same line will be
-  /// marked as a continuation). A trailing `\r` is held back, since a `\n` may follow.
+  /// marked as a continuation). A trailing `\r` is held back, since a `\n` may follow. Calls
+  /// `on_line` at most once, on this thread, before returning. Never fails.
   template <class F>
   void flush(F&& on_line);
 
   /// End of stream: emits whatever is buffered (a last line without newline is never lost, a lone
-  /// trailing `\r` is kept as a byte of the line) and resets the splitter.
+  /// trailing `\r` is kept as a byte of the line) and resets the splitter. Calls `on_line` at
+  /// most once, on this thread, before returning. Never fails.
   template <class F>
   void finish(F&& on_line);
 

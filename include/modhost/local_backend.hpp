@@ -119,16 +119,21 @@ class LocalProcessBackend final : public ModuleRuntimeBackend {
   /// left behind then.
   static Result<std::unique_ptr<LocalProcessBackend>> create(
       CancellationToken cancel, LocalBackendOptions options = LocalBackendOptions());
-  /// Shuts down if `shutdown()` has not been called, then joins the poll thread. Must not run on
+  /// Shuts down if `shutdown()` has not been called, then joins the poll thread: blocks as
+  /// `shutdown()` does (up to `shutdown_grace`, then the kills and the drain). Must not run on
   /// the poll thread (in a callback).
   ~LocalProcessBackend() override;
+  /// Not copyable: a backend owns its instances and its poll thread.
   LocalProcessBackend(const LocalProcessBackend&) = delete;
+  /// Not copyable.
   LocalProcessBackend& operator=(const LocalProcessBackend&) = delete;
 
   /// Spawns an instance. Errors: `can only spawn LocalProcess` for another backend kind
-  /// (`errc::unsupported`), `executable_path must be set` without a binary
-  /// (`errc::invalid_argument`), `failed to spawn process: <binary>: <reason>` when the OS
-  /// refuses (the OS's code); `errc::cancelled` once a shutdown has begun (also when it began
+  /// (`errc::unsupported`), `executable_path must be set` without a binary, or with an empty one
+  /// (`errc::invalid_argument`), `failed to spawn process: <binary>: <reason>` when the spawn
+  /// fails (`ChildProcess::spawn`'s codes: the OS's code when the OS refuses,
+  /// `errc::invalid_argument` for an unusable argument or environment entry,
+  /// `errc::host_contract`); `errc::cancelled` once a shutdown has begun (also when it began
   /// while this spawn was in flight: the new process is then killed). Blocks for the spawn only.
   Result<InstanceHandle> spawn_instance(const OopModuleConfig& config) override;
   /// Graceful stop with `instance_stop_grace`, then kill; blocks until the instance's process
@@ -145,13 +150,16 @@ class LocalProcessBackend final : public ModuleRuntimeBackend {
 
   /// Sends signal number `sig` to the instance's process group (`ChildProcess::send_signal`), so
   /// nothing with a reused process id is ever signalled. Errors: `errc::not_running` when the
-  /// instance is unknown or its process has been reaped; the OS's code otherwise. Does not start a
-  /// stop. Never blocks for long.
+  /// instance is unknown or its process has been reaped; on Windows `errc::unsupported` for a
+  /// number `ChildProcess::send_signal` cannot send there (or a graceful request nothing can
+  /// deliver); the OS's code otherwise (`EPERM`, `EINVAL`). Does not start a stop. Never blocks
+  /// for long.
   Result<void> signal_instance(const InstanceHandle& handle, int sig);
 
-  /// The status of one instance, or nullopt if unknown.
+  /// The status of one instance, or nullopt if unknown. Never fails; never blocks for long (the
+  /// backend's mutex, held briefly).
   std::optional<InstanceStatus> status(const Uuid& instance_id) const;
-  /// The status of every instance, oldest first.
+  /// The status of every instance, oldest first. Never fails; never blocks for long.
   std::vector<InstanceStatus> statuses() const;
 
   /// Stops every instance in parallel against one deadline (`shutdown_grace`): the graceful

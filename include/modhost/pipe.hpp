@@ -42,7 +42,9 @@ class Pipe {
     }
     return *this;
   }
+  /// Not copyable: one owner per pipe end.
   Pipe(const Pipe&) = delete;
+  /// Not copyable.
   Pipe& operator=(const Pipe&) = delete;
 
   /// True when this owns an end.
@@ -73,7 +75,9 @@ class Pipe {
   /// raises SIGPIPE on POSIX: a pipe whose read end is closed everywhere is the error `EPIPE`
   /// (Windows: `ERROR_NO_DATA` or `ERROR_BROKEN_PIPE`); bytes written before an error are not
   /// reported. Works on either kind of end, like `read()`. One thread at a time per pipe.
-  /// Errors: `errc::invalid_argument` for an invalid pipe, else the OS's code and text.
+  /// Errors: `errc::invalid_argument` for an invalid pipe; on Windows `errc::unsupported` for a
+  /// non-blocking (`PIPE_NOWAIT`) pipe that is full (modhost never makes one); else the OS's code
+  /// and text.
   Result<void> write(std::string_view data);
 
  private:

@@ -14,13 +14,16 @@
 
 namespace modhost {
 
-/// A value of type `T` or an `Error`. Works with `-fno-exceptions`.
+/// A value of type `T` or an `Error`. Works with `-fno-exceptions`. A plain value: no member
+/// blocks or calls the OS, and none fails (the accessors' preconditions aside; moving or copying
+/// `T` does what `T`'s own operations do). Like `std::optional`, one object may be read from
+/// several threads at once, but changed by one thread at a time.
 template <class T>
 class [[nodiscard]] Result {
  public:
-  /// A successful result holding `value`.
+  /// A successful result holding `value`. Never fails.
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(implicit)
-  /// A failed result holding `error`.
+  /// A failed result holding `error`. Never fails.
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(implicit)
 
   /// True when a value is held.
@@ -45,7 +48,7 @@ class [[nodiscard]] Result {
   /// Member access to the value. Precondition: `ok()`.
   const T* operator->() const noexcept { return &value(); }
 
-  /// The value, or `fallback` when this holds an error.
+  /// The value (a copy), or `fallback` when this holds an error. Never fails.
   T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
 
   /// The error. Precondition: `!ok()`.
@@ -55,13 +58,13 @@ class [[nodiscard]] Result {
   std::variant<T, Error> v_;
 };
 
-/// Success without a value, or an `Error`.
+/// Success without a value, or an `Error`. Like `Result<T>`: no member blocks or fails.
 template <>
 class [[nodiscard]] Result<void> {
  public:
   /// A successful result.
   Result() noexcept = default;
-  /// A failed result holding `error`.
+  /// A failed result holding `error`. Never fails.
   Result(Error error) : e_(std::move(error)) {}  // NOLINT(implicit)
 
   /// True on success.
@@ -75,7 +78,7 @@ class [[nodiscard]] Result<void> {
   std::optional<Error> e_;
 };
 
-/// The successful `Result<void>`, for symmetry in `return ok_result();`.
+/// The successful `Result<void>`, for symmetry in `return ok_result();`. Never fails.
 inline Result<void> ok_result() noexcept { return Result<void>(); }
 
 }  // namespace modhost

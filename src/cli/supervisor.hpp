@@ -15,10 +15,12 @@ namespace modhost::cli {
 /// shell reports for a writer killed by SIGPIPE.
 inline constexpr int kBrokenOutputExitCode = 141;
 
-/// Runs `plan` until the run stops (see the stop rules), prints the summary and returns
-/// the exit code: the code of the process that exited first (128 + N for signal N), 128 + N for a
-/// stop signal N, kBrokenOutputExitCode when stdout broke, 1 when a process could not be started.
-/// Blocks; installs the tool's signal handlers for its duration.
+/// Runs `plan` until the run stops, prints the summary and returns the exit code. The run stops
+/// when a process ends by itself that may not end (neither `--can-die` nor `--restart`; exit code:
+/// its own, 128 + N for signal N), when every process has ended and all of them may end (0), when
+/// a stop signal N arrives (128 + N), when stdout breaks (kBrokenOutputExitCode), or when a process
+/// cannot be started (1); the first of these gives the exit code. Blocks; takes the tool's stop
+/// signals (a `SignalWatcher`) for its duration.
 int run_start(const Options& options, const ProjectConfig& config,
               const std::vector<InstancePlan>& plan, OutputWriter& out);
 

@@ -106,8 +106,8 @@ TEST(LocalBackendStop, ShutdownDeliversEachExitWhenThatInstanceEndsAndKillAllEnd
   EXPECT_TRUE(backend.statuses().empty());
 }
 
-// Fixes 1 and 3: a shutdown that finds an instance stop_instance is already stopping sends it no
-// second SIGTERM, and the instance, which the first SIGTERM reached, did not exit by itself.
+// A shutdown that finds an instance stop_instance is already stopping sends it no second SIGTERM,
+// and the instance, which the first SIGTERM reached, did not exit by itself.
 TEST(LocalBackendStop, ShutdownDuringStopInstanceSendsNoSecondSigterm) {
   Recorder rec;
   LocalBackendOptions o = rec.options();

@@ -1,5 +1,6 @@
-// LocalProcessBackend with real processes (the helper child and the W3 line writer): the Rust
-// backend's behaviour kept, instance state and exits, stops and shutdown, lines not lost.
+// LocalProcessBackend with real processes (the helper child and the W3 line writer): the module
+// runtime's contract (its error texts, the working-directory warning, v7 instance ids), instance
+// state and exits, stops and shutdown, lines not lost.
 
 #include <gtest/gtest.h>
 

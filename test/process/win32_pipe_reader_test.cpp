@@ -1,8 +1,8 @@
 // Win32 only: the IOCP PipeReader (platform/win32/pipe_reader.cpp) beyond the shared backend
 // tests: more pipes than WaitForMultipleObjects could wait on, remove() and stop() while reads are
 // in flight (the kernel must hand every OVERLAPPED back before it is freed), deadlines, stop() from
-// several threads at once, and a reader thread the OS refuses. (Exits no longer go through the
-// reader: win32_exit_test.cpp covers the exit watcher that replaced its exit watches.)
+// several threads at once, and a reader thread the OS refuses. (Exits do not go through the
+// reader: win32_exit_test.cpp covers the exit watcher.)
 #ifdef _WIN32
 
 #include <gtest/gtest.h>
@@ -138,7 +138,7 @@ TEST(Win32PipeReader, DeadlineAndWake) {
 
 // stop() may be called by several threads at once (the owner's destructor racing an explicit
 // stop): the thread is joined exactly once and every caller returns after it ended. Two joins of
-// one std::thread, which the old check outside the lock allowed, end the program.
+// one std::thread, which a joinable() check made outside the lock would allow, end the program.
 TEST(Win32PipeReader, ConcurrentStopsJoinOnce) {
   for (int round = 0; round < 20; ++round) {
     Recorder rec;

@@ -1,5 +1,7 @@
 #pragma once
-// The template bodies of LineSplitter (included at the end of modhost/line_splitter.hpp).
+/// @file line_splitter_impl.hpp
+/// Internal: the bodies of `LineSplitter`'s members (templates and inline), included at the end of
+/// modhost/line_splitter.hpp. Include that header, not this one; the members are documented there.
 //
 // The splitter behaves exactly like this byte-at-a-time machine, whatever the chunking:
 // - on '\n': the buffer (minus one trailing '\r', the CR of a CRLF) is the rest of the line;
