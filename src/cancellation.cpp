@@ -187,9 +187,12 @@ CancellationToken CancellationToken::child() const {
 }
 
 CancellationRegistration CancellationToken::on_cancel(std::function<void()> callback) const {
+  // An empty callback is never stored: cancel() is noexcept, and calling an empty std::function
+  // there would throw bad_function_call and end the host.
+  if (!callback) return CancellationRegistration();
   std::uint64_t id = state_->add(callback);
   if (id == 0) {
-    if (callback) callback();
+    callback();
     return CancellationRegistration();
   }
   return CancellationRegistration(state_, id);

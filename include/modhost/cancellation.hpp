@@ -87,7 +87,8 @@ class CancellationToken {
   /// Registers `callback` to run once when the token is cancelled. If it already is, the callback
   /// runs at once, on this thread, before `on_cancel` returns (and the returned registration is
   /// empty). Otherwise the callback runs on the thread that calls `cancel()` on this token or on
-  /// an ancestor; keep it short and non-blocking. `callback` must not be empty. Never fails;
+  /// an ancestor; keep it short and non-blocking. An empty `callback` registers nothing (the
+  /// registration is empty) and is never called. Never fails;
   /// blocks only for a callback it runs at once.
   [[nodiscard]] CancellationRegistration on_cancel(std::function<void()> callback) const;
 

@@ -62,6 +62,20 @@ TEST(Cancellation, OnCancelAfterCancelRunsAtOnce) {
   EXPECT_FALSE(reg.active());
 }
 
+// cancel() is noexcept: an empty callback stored and called there would throw
+// bad_function_call and end the process, so it is never stored, before or after the cancel.
+TEST(Cancellation, AnEmptyCallbackIsNeitherStoredNorCalled) {
+  CancellationToken token;
+  int ran = 0;
+  CancellationRegistration before = token.on_cancel(std::function<void()>());
+  CancellationRegistration other = token.on_cancel([&] { ++ran; });
+  token.cancel();
+  EXPECT_EQ(ran, 1);
+  CancellationRegistration after = token.on_cancel(std::function<void()>());
+  before.reset();
+  after.reset();
+}
+
 TEST(Cancellation, ResetDeregisters) {
   CancellationToken token;
   int calls = 0;
