@@ -28,16 +28,6 @@ using It = const char*;
 
 bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 
-// True when the 8 bytes at `p` are all ASCII digits: each byte's high nibble must be 3, and stay
-// 3 after adding 6 (which pushes ':' to '?' past it). A carry out of a byte happens only for bytes
-// >= 0xFA, whose high nibble already fails. Byte order does not matter: every test is per byte.
-bool eight_digits(It p) noexcept {
-  std::uint64_t x;
-  std::memcpy(&x, p, 8);
-  constexpr std::uint64_t kHigh = 0xF0F0F0F0F0F0F0F0u;
-  return ((x & kHigh) | (((x + 0x0606060606060606u) & kHigh) >> 4)) == 0x3333333333333333u;
-}
-
 // What the first byte of a line (after blanks and colour sequences) lets it be.
 enum FirstByte : unsigned char { kText = 0, kDigit, kBrace, kSeparator };
 
@@ -196,24 +186,41 @@ JsonOutcome scan_json(It p, It end, LogLevel& out) noexcept {
   return JsonOutcome::Malformed;
 }
 
-// The level name at `p`, followed by `terminator(p[n])` where n is its length. Only the lengths a
-// name starting with p[0] can have are tried, and only the byte after each is looked at, so a
-// value is never scanned to its end.
+// The level name at `p`, followed by `terminator(p[n])` where n is its length. Only the names
+// starting with p[0] are tried, and only the byte after each is looked at, so a value is never
+// scanned to its end. The same result as `terminator(p[n]) && match_level(p, n, out)` for every n.
 template <class Terminator>
 bool match_name_before(It p, It end, LogLevel& out, Terminator terminator) noexcept {
   const auto avail = static_cast<std::size_t>(end - p);
-  auto is = [&](std::size_t n) {
-    return (avail == n ? terminator(end, true) : avail > n && terminator(p + n, false)) &&
-           match_level(p, n, out);
-  };
   if (avail < 3) return false;
+  auto ends_at = [&](std::size_t n) {
+    return avail == n ? terminator(end, true) : avail > n && terminator(p + n, false);
+  };
+  auto found = [&](LogLevel level) {
+    out = level;
+    return true;
+  };
   switch (static_cast<unsigned char>(p[0]) | 0x20) {
-    case 'e': return is(5) || is(3);
-    case 'w': return is(4) || is(7);
-    case 'i': return is(4);
-    case 'd': case 't': case 'f': case 'p': return is(5);
-    case 'c': return is(8);
-    default: return false;
+    case 'i':
+      return avail >= 4 && ieq<4>(p, "info") && ends_at(4) && found(LogLevel::Info);
+    case 'w':
+      if (avail >= 4 && ieq<4>(p, "warn") && ends_at(4)) return found(LogLevel::Warn);
+      return avail >= 7 && ieq<7>(p, "warning") && ends_at(7) && found(LogLevel::Warn);
+    case 'e':
+      if (avail >= 5 && ieq<5>(p, "error") && ends_at(5)) return found(LogLevel::Error);
+      return ieq<3>(p, "err") && ends_at(3) && found(LogLevel::Error);
+    case 'd':
+      return avail >= 5 && ieq<5>(p, "debug") && ends_at(5) && found(LogLevel::Debug);
+    case 't':
+      return avail >= 5 && ieq<5>(p, "trace") && ends_at(5) && found(LogLevel::Trace);
+    case 'f':
+      return avail >= 5 && ieq<5>(p, "fatal") && ends_at(5) && found(LogLevel::Error);
+    case 'p':
+      return avail >= 5 && ieq<5>(p, "panic") && ends_at(5) && found(LogLevel::Error);
+    case 'c':
+      return avail >= 8 && ieq<8>(p, "critical") && ends_at(8) && found(LogLevel::Error);
+    default:
+      return false;
   }
 }
 
@@ -259,31 +266,88 @@ bool match_word(It p, It end, LogLevel& out) noexcept {
   });
 }
 
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#define MODHOST_LOG_LEVEL_SSE2 1
+// The sixteen bytes at `p` by timestamp class: bit i of `bytes` is set when byte i is a timestamp
+// byte (kTimestamp class 1 or 3), bit i of `separators` when it is a '-' or ':' (class 3).
+// Timestamp bytes are 0x2B-0x3A ("+,-.0123456789:") but '/', and 'T' and 'Z'.
+struct TimestampBlock {
+  unsigned bytes;
+  unsigned separators;
+};
+
+TimestampBlock timestamp_block(It p) noexcept {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i offset = _mm_sub_epi8(v, _mm_set1_epi8(0x2B));
+  const __m128i in_range = _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(0x0F)), offset);
+  const __m128i ts = _mm_or_si128(
+      _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('/')), in_range),
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('T')), _mm_cmpeq_epi8(v, _mm_set1_epi8('Z'))));
+  const __m128i sep = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')),
+                                   _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+  return TimestampBlock{static_cast<unsigned>(_mm_movemask_epi8(ts)),
+                        static_cast<unsigned>(_mm_movemask_epi8(sep))};
+}
+#endif
+
+// The end of the run of timestamp bytes at `p`.
+It timestamp_end(It p, It end) noexcept {
+#if defined(MODHOST_LOG_LEVEL_SSE2)
+  while (end - p >= 16) {
+    const unsigned others = ~timestamp_block(p).bytes & 0xFFFFu;
+    if (others != 0) return p + __builtin_ctz(others);
+    p += 16;
+  }
+#endif
+  while (p != end && kTimestamp.cls[static_cast<unsigned char>(*p)] != 0) ++p;
+  return p;
+}
+
 // `p` is at the first byte of the line's first token, a digit.
 bool scan_plain(It p, It end, LogLevel& out) noexcept {
   if (end - p >= 19 && p[4] == '-' && p[7] == '-' && p[10] == 'T' && p[13] == ':' && p[16] == ':') {
     // The RFC 3339 shape tracing-subscriber prints: five separator bytes at fixed places are
     // enough to recognise it, and only the fraction and zone after them need scanning.
-    p += 19;
-    while (p != end && kTimestamp.cls[static_cast<unsigned char>(*p)] != 0) ++p;
+    p = timestamp_end(p + 19, end);
   } else {
     // Any other token must still be all timestamp bytes, at least 8 of them, with a '-' or ':'.
-    // Leading digits are skipped eight at a time: a sequence number or an epoch time is a long
-    // run of them, and it says nothing until the byte after it.
     It token = p;
-    while (end - p >= 8 && eight_digits(p)) p += 8;
-    unsigned seen = p != token ? 1 : 0;
-    while (p != end) {
-      unsigned cls = kTimestamp.cls[static_cast<unsigned char>(*p)];
-      if (cls == 0) break;
-      seen |= cls;
-      ++p;
+#if defined(MODHOST_LOG_LEVEL_SSE2)
+    // A token that ends within sixteen bytes (a sequence number, an epoch time, a short time of
+    // day) is decided from one block.
+    if (end - p >= 16) {
+      const TimestampBlock b = timestamp_block(p);
+      const unsigned others = ~b.bytes & 0xFFFFu;
+      if (others != 0) {
+        const unsigned n = static_cast<unsigned>(__builtin_ctz(others));
+        if (n < 8 || (b.separators & ((1u << n) - 1)) == 0) return false;
+        p += n;
+        token = nullptr;  // decided
+      }
     }
-    if (p - token < 8 || seen != 3) return false;
+    if (token != nullptr) {
+#endif
+      unsigned seen = 0;
+      while (p != end) {
+        unsigned cls = kTimestamp.cls[static_cast<unsigned char>(*p)];
+        if (cls == 0) break;
+        seen |= cls;
+        ++p;
+      }
+      if (p - token < 8 || seen != 3) return false;
+#if defined(MODHOST_LOG_LEVEL_SSE2)
+    }
+#endif
   }
   // tracing-subscriber puts one or two spaces before the level; tabs and colour sequences are
   // left to skip_separators.
-  while (p != end && *p == ' ') ++p;
+  if (p != end && *p == ' ') {
+    ++p;
+    if (p != end && *p == ' ') {
+      ++p;
+      while (p != end && *p == ' ') ++p;
+    }
+  }
   if (p != end && (*p == '\t' || *p == '\x1b')) {
     p = skip_separators(p, end);
   } else if (p != end && p[-1] != ' ') {

@@ -136,6 +136,9 @@ TEST(DetectLogLevel, NeverReadsPastTheEnd) {
       "2026-11-26T18:00:00Z ERRO", "{\"level\":\"err", "{\"level\"", "{\"level\":", "level=err",
       "lvl=\"warn",                "[warnin",        "\x1b[",        "\x1b",        "2026-11-26T18:00:00Z \x1b[3",
       "{\"a\":\"\\",               "{\"a\":[",
+      // First tokens long enough for the sixteen-byte timestamp scans, ending at every length.
+      "0000000000 xxxxxxxxxxxxxxxxxxxx level=warn", "12:00:00.000000000000000 WARN x",
+      "2026-11-26T18:00:00.123456789012345Z  INFO x", "2026-11-26T18:00:00.1234567890123456789",
   };
   for (const char* in : inputs) {
     std::string_view full(in);
@@ -149,6 +152,9 @@ TEST(DetectLogLevel, NeverReadsPastTheEnd) {
   EXPECT_EQ(detect_log_level(buffer.place("2026-11-26T18:00:00Z ERROR")), LogLevel::Error);
   EXPECT_EQ(detect_log_level(buffer.place("level=ERROR")), LogLevel::Error);
   EXPECT_EQ(detect_log_level(buffer.place("[ERROR]")), LogLevel::Error);
+  EXPECT_EQ(detect_log_level(buffer.place("2026-11-26T18:00:00.123456789012345Z WARN")),
+            LogLevel::Warn);
+  EXPECT_EQ(detect_log_level(buffer.place("12:00:00.000000000000000 ERROR")), LogLevel::Error);
 }
 
 }  // namespace
