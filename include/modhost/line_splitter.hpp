@@ -56,6 +56,11 @@ class LineSplitter {
   std::size_t max_line_length() const noexcept { return max_; }
 
  private:
+  /// Emits the buffered piece as a line (a continuation from then on), except a trailing `\r`
+  /// when `keep_cr`: that may be the first half of a CRLF still to come, so it stays buffered.
+  template <class F>
+  void emit_buffered(F& on_line, bool keep_cr);
+
   std::string buf_;
   std::size_t max_;
   bool continuing_ = false;  // the next piece continues a line already partly emitted

@@ -56,14 +56,8 @@ void LineSplitter::feed(std::string_view bytes, F&& on_line) {
     // would. Once making room empties the buffer, the fast path takes the rest of the segment.
     while (p != seg_end) {
       if (buf_.size() == max_) {
-        if (max_ > 1 && buf_.back() == '\r') {
-          on_line(std::string_view(buf_.data(), buf_.size() - 1), continuing_);
-          buf_.erase(0, buf_.size() - 1);
-        } else {
-          on_line(std::string_view(buf_), continuing_);
-          buf_.clear();
-        }
-        continuing_ = true;
+        // A limit of 1 cannot hold a '\r' back and still make room.
+        emit_buffered(on_line, max_ > 1);
         if (buf_.empty()) break;
       }
       std::size_t take = std::min(max_ - buf_.size(), static_cast<std::size_t>(seg_end - p));
@@ -83,10 +77,14 @@ void LineSplitter::feed(std::string_view bytes, F&& on_line) {
 
 template <class F>
 void LineSplitter::flush(F&& on_line) {
-  if (buf_.empty()) return;
-  if (buf_.back() == '\r') {
-    // The '\r' may be the first half of a CRLF that the next feed completes.
-    if (buf_.size() == 1) return;
+  // A lone '\r' may be the first half of a CRLF that the next feed completes: nothing to emit.
+  if (buf_.empty() || buf_ == "\r") return;
+  emit_buffered(on_line, true);
+}
+
+template <class F>
+void LineSplitter::emit_buffered(F& on_line, bool keep_cr) {
+  if (keep_cr && buf_.back() == '\r') {
     on_line(std::string_view(buf_.data(), buf_.size() - 1), continuing_);
     buf_.erase(0, buf_.size() - 1);
   } else {
