@@ -44,14 +44,11 @@ class PollPipeReader final : public PipeReaderBase {
 
   Result<void> start() {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+    if (!open_wake_pipe(fds)) {
       return Error::from_os(errno, "cannot create the pipe reader's wakeup pipe");
     }
-    wake_read_ = above_stdio(fds[0]);
-    wake_write_ = above_stdio(fds[1]);
-    if (wake_read_ < 0 || wake_write_ < 0) {
-      return Error::from_os(errno, "cannot create the pipe reader's wakeup pipe");
-    }
+    wake_read_ = fds[0];
+    wake_write_ = fds[1];
     return start_thread();
   }
 
@@ -92,13 +89,7 @@ class PollPipeReader final : public PipeReaderBase {
 
   // One byte in the wakeup pipe; PipeReaderBase posts at most one until the thread takes it, so
   // the pipe can never fill up.
-  void post_wake_signal() noexcept override {
-    char byte = 1;
-    ssize_t n;
-    do {
-      n = ::write(wake_write_, &byte, 1);
-    } while (n < 0 && errno == EINTR);
-  }
+  void post_wake_signal() noexcept override { write_wake_byte(wake_write_); }
 
   // Closes the fds removed since the last round (nothing polls them now) and rebuilds the poll
   // set when it changed.
@@ -128,9 +119,7 @@ class PollPipeReader final : public PipeReaderBase {
     }
     bool woken = false;
     if (ready > 0 && (fds_[0].revents & POLLIN) != 0) {
-      char sink[64];
-      while (::read(wake_read_, sink, sizeof sink) > 0) {
-      }
+      drain_wake_pipe(wake_read_);
       woken = take_wake();
     }
     for (std::size_t i = 1; ready > 0 && i < fds_.size(); ++i) {
