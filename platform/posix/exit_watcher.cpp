@@ -59,6 +59,14 @@ struct sigaction g_previous_action;
 // forked child replaces it (see after_fork_in_child).
 std::atomic<int> g_wake_fd{-1};
 
+// True when `action` runs a function of the host's (not SIG_DFL, not SIG_IGN). Async-signal-safe:
+// the handler asks it before chaining, and the installation before keeping stop notifications.
+bool runs_a_function(const struct sigaction& action) noexcept {
+  if (action.sa_flags & SA_SIGINFO) return action.sa_sigaction != nullptr;
+  return action.sa_handler != SIG_DFL && action.sa_handler != SIG_IGN &&
+         action.sa_handler != nullptr;
+}
+
 }  // namespace
 }  // namespace modhost::detail
 
@@ -68,17 +76,13 @@ extern "C" void modhost_sigchld_handler(int sig, siginfo_t* info, void* context)
   using modhost::detail::g_previous_action;
   int saved_errno = errno;
   int fd = modhost::detail::g_wake_fd.load(std::memory_order_relaxed);
-  if (fd >= 0) {
-    char byte = 0;
-    // A full pipe (EAGAIN) already guarantees a wake-up, so the byte may be dropped.
-    ssize_t ignored = ::write(fd, &byte, 1);
-    (void)ignored;
-  }
-  if (g_previous_action.sa_flags & SA_SIGINFO) {
-    if (g_previous_action.sa_sigaction != nullptr) g_previous_action.sa_sigaction(sig, info, context);
-  } else if (g_previous_action.sa_handler != SIG_DFL && g_previous_action.sa_handler != SIG_IGN &&
-             g_previous_action.sa_handler != nullptr) {
-    g_previous_action.sa_handler(sig);
+  if (fd >= 0) modhost::detail::write_wake_byte(fd);
+  if (modhost::detail::runs_a_function(g_previous_action)) {
+    if (g_previous_action.sa_flags & SA_SIGINFO) {
+      g_previous_action.sa_sigaction(sig, info, context);
+    } else {
+      g_previous_action.sa_handler(sig);
+    }
   }
   errno = saved_errno;
 }
@@ -92,42 +96,53 @@ constexpr int kDegradedScanMs = 1000;
 #if defined(__linux__)
 // The epoll key of the self-pipe; pidfds are keyed by their child's pid, which is never 0.
 constexpr std::uint64_t kPipeKey = 0;
+
+// Adds `fd` to the epoll set, watched for readability with `key` as its event's data, or (op
+// EPOLL_CTL_DEL) takes it out. Returns epoll_ctl's result.
+int epoll_control(int epoll_fd, int op, int fd, std::uint64_t key) noexcept {
+  struct epoll_event ev {};
+  ev.events = EPOLLIN;
+  ev.data.u64 = key;
+  return ::epoll_ctl(epoll_fd, op, fd, &ev);
+}
 #endif
 
+// After a wait that failed: only EINTR is expected (every signal is blocked in the watcher, but a
+// debugger may interrupt it); on anything else, back off instead of spinning.
+void back_off_unless_interrupted() noexcept {
+  if (errno != EINTR) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
 class ExitWatcher {
+  // A child whose exit is not published yet; `polled`: its pidfd is in the epoll set.
+  struct Entry {
+    std::shared_ptr<ProcessState> state;
+    bool polled = false;
+  };
+  using Children = std::unordered_map<pid_t, Entry>;
+
  public:
   // Creates the self-pipe, the epoll set and the thread.
   static Result<ExitWatcher*> create() {
     int fds[2];
-    if (::pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
-      return Error::from_os(errno, "cannot create the exit watcher's pipe");
-    }
-    int read_fd = above_stdio(fds[0]);
-    int write_fd = above_stdio(fds[1]);
-    int epoll_fd = -1;
+    if (!open_wake_pipe(fds)) return Error::from_os(errno, "cannot create the exit watcher's pipe");
+    int epoll_fd = -1;  // Stays -1 without epoll: the pipe is then polled alone.
 #if defined(__linux__)
     epoll_fd = above_stdio(::epoll_create1(EPOLL_CLOEXEC));
-    if (epoll_fd >= 0 && read_fd >= 0) {
-      struct epoll_event ev {};
-      ev.events = EPOLLIN;
-      ev.data.u64 = kPipeKey;
-      if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, read_fd, &ev) != 0) {
-        close_fd(epoll_fd);
-        epoll_fd = -1;
-      }
-    }
-    const bool have_epoll = epoll_fd >= 0;
-#else
-    const bool have_epoll = true;  // Not used on this system: the pipe is polled alone.
-#endif
-    if (read_fd < 0 || write_fd < 0 || !have_epoll) {
+    if (epoll_fd >= 0 && epoll_control(epoll_fd, EPOLL_CTL_ADD, fds[0], kPipeKey) != 0) {
       int err = errno;
-      close_fd(read_fd);
-      close_fd(write_fd);
       close_fd(epoll_fd);
-      return Error::from_os(err, "cannot create the exit watcher's pipe and epoll set");
+      epoll_fd = -1;
+      errno = err;
     }
-    auto* watcher = new ExitWatcher(read_fd, write_fd, epoll_fd);
+    if (epoll_fd < 0) {
+      int err = errno;
+      close_fd(fds[0]);
+      close_fd(fds[1]);
+      return Error::from_os(err, "cannot create the exit watcher's epoll set");
+    }
+#endif
+    auto* watcher = new ExitWatcher(fds[0], fds[1], epoll_fd);
     Result<Thread> thread = Thread::start([watcher] { watcher->run(); }, "the exit watcher thread");
     if (!thread) {
       delete watcher;
@@ -150,13 +165,9 @@ class ExitWatcher {
     {
       std::lock_guard<std::mutex> lock(mutex_);
 #if defined(__linux__)
-      if (pidfd >= 0) {
-        struct epoll_event ev {};
-        ev.events = EPOLLIN;
-        ev.data.u64 = static_cast<std::uint64_t>(pid);
-        if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, pidfd, &ev) != 0) {
-          return Error::from_os(errno, "cannot add the child's pidfd to the exit watcher");
-        }
+      if (pidfd >= 0 &&
+          epoll_control(epoll_fd_, EPOLL_CTL_ADD, pidfd, static_cast<std::uint64_t>(pid)) != 0) {
+        return Error::from_os(errno, "cannot add the child's pidfd to the exit watcher");
       }
 #endif
       if (pidfd < 0) ++sigchld_children_;
@@ -176,9 +187,8 @@ class ExitWatcher {
   void forget(const ProcessState& state) noexcept {
     std::shared_ptr<ProcessState> dropped;  // released after the mutex: it may be the last owner
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = children_.find(static_cast<pid_t>(state.pid()));
-    // A child of the same pid spawned after this one was reaped is someone else's entry.
-    if (it == children_.end() || it->second.state.get() != &state) return;
+    auto it = entry_of_locked(state);
+    if (it == children_.end()) return;
     const int pidfd = state.native()->pidfd;
     set_polled_locked(it->second, false);
     if (pidfd < 0) --sigchld_children_;
@@ -192,20 +202,15 @@ class ExitWatcher {
   // happened while the pidfd was out as soon as it is back.
   void set_polled(const ProcessState& state, bool polled) noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto it = children_.find(static_cast<pid_t>(state.pid()));
-    if (it == children_.end() || it->second.state.get() != &state) return;
-    set_polled_locked(it->second, polled);
+    auto it = entry_of_locked(state);
+    if (it != children_.end()) set_polled_locked(it->second, polled);
   }
 
  private:
   ExitWatcher(int read_fd, int write_fd, int epoll_fd) noexcept
       : read_fd_(read_fd), write_fd_(write_fd), epoll_fd_(epoll_fd) {}
 
-  void wake() noexcept {
-    char byte = 0;
-    ssize_t ignored = ::write(write_fd_, &byte, 1);
-    (void)ignored;
-  }
+  void wake() noexcept { write_wake_byte(write_fd_); }
 
   int timeout_ms() {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -218,14 +223,12 @@ class ExitWatcher {
     for (;;) {
       int n = ::epoll_wait(epoll_fd_, events, 64, timeout_ms());
       if (n < 0) {
-        // Only EINTR is expected (every signal is blocked here, but a debugger may interrupt).
-        if (errno != EINTR) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        back_off_unless_interrupted();
         continue;
       }
       if (n == 0) scan_sigchld_children();
       for (int i = 0; i < n; ++i) {
         if (events[i].data.u64 == kPipeKey) {
-          drain_pipe();
           after_sigchld();
         } else {
           settle_pid(static_cast<pid_t>(events[i].data.u64));
@@ -237,23 +240,22 @@ class ExitWatcher {
       struct pollfd p = {read_fd_, POLLIN, 0};
       int n = ::poll(&p, 1, timeout_ms());
       if (n < 0) {
-        if (errno != EINTR) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        continue;
-      }
-      if (n == 0) {
+        back_off_unless_interrupted();
+      } else if (n == 0) {
         scan_sigchld_children();
-        continue;
+      } else {
+        after_sigchld();
       }
-      drain_pipe();
-      after_sigchld();
     }
 #endif
   }
 
-  void drain_pipe() noexcept {
-    char buf[256];
-    while (::read(read_fd_, buf, sizeof buf) > 0) {
-    }
+  // The entry of `state` itself, or children_.end(): a child of the same pid spawned after this one
+  // was reaped is someone else's entry. Called with mutex_ held.
+  Children::iterator entry_of_locked(const ProcessState& state) {
+    auto it = children_.find(static_cast<pid_t>(state.pid()));
+    if (it != children_.end() && it->second.state.get() != &state) return children_.end();
+    return it;
   }
 
   std::shared_ptr<ProcessState> find(pid_t pid) {
@@ -266,10 +268,12 @@ class ExitWatcher {
     if (std::shared_ptr<ProcessState> state = find(pid)) reap_child(*state);
   }
 
-  // After a SIGCHLD: which child exited? waitid(P_ALL, WNOWAIT) names one zombie child without
-  // reaping it. Ours are settled one by one (each costs the same however many are alive); a
-  // zombie of the host's hides the others behind it, and only then is every child looked at.
+  // After a SIGCHLD (a byte in the self-pipe, drained first): which child exited? waitid(P_ALL,
+  // WNOWAIT) names one zombie child without reaping it. Ours are settled one by one (each costs
+  // the same however many are alive); a zombie of the host's hides the others behind it, and only
+  // then is every child looked at.
   void after_sigchld() {
+    drain_wake_pipe(read_fd_);
     std::size_t limit;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -308,22 +312,15 @@ class ExitWatcher {
   const int write_fd_;
   const int epoll_fd_;
   std::mutex mutex_;
-  // A child whose exit is not published yet; `polled`: its pidfd is in the epoll set.
-  struct Entry {
-    std::shared_ptr<ProcessState> state;
-    bool polled = false;
-  };
 
   void set_polled_locked(Entry& entry, bool polled) noexcept {
 #if defined(__linux__)
     const int pidfd = entry.state->native()->pidfd;
     if (pidfd < 0 || entry.polled == polled) return;
-    struct epoll_event ev {};
-    ev.events = EPOLLIN;
-    ev.data.u64 = static_cast<std::uint64_t>(entry.state->pid());
     // ADD fails only for want of kernel memory: the in-place waiter has seen the exit by then
     // or will settle it, and any later wait polls for it itself.
-    if (::epoll_ctl(epoll_fd_, polled ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, pidfd, &ev) == 0) {
+    if (epoll_control(epoll_fd_, polled ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, pidfd,
+                      static_cast<std::uint64_t>(entry.state->pid())) == 0) {
       entry.polled = polled;
     }
 #else
@@ -332,7 +329,7 @@ class ExitWatcher {
 #endif
   }
 
-  std::unordered_map<pid_t, Entry> children_;  // Guarded by mutex_: exits not yet published.
+  Children children_;  // Guarded by mutex_: exits not yet published.
   int sigchld_children_ = 0;  // Guarded by mutex_: entries without a pidfd.
 };
 
@@ -364,11 +361,17 @@ void after_fork_in_child() {
   creation_mutex().unlock();
 }
 
-Result<void> install_handler_locked() {
-  struct sigaction current;
+// Reads the current SIGCHLD disposition into `current`.
+Result<void> read_sigchld_action(struct sigaction& current) {
   if (::sigaction(SIGCHLD, nullptr, &current) != 0) {
     return Error::from_os(errno, "cannot read the SIGCHLD disposition");
   }
+  return ok_result();
+}
+
+Result<void> install_handler_locked() {
+  struct sigaction current;
+  if (Result<void> r = read_sigchld_action(current); !r) return r;
   g_previous_action = current;
   struct sigaction ours;
   memset(&ours, 0, sizeof ours);
@@ -376,9 +379,7 @@ Result<void> install_handler_locked() {
   sigemptyset(&ours.sa_mask);
   // SA_NOCLDSTOP unless the host's own handler asked for stop/continue notifications: then we keep
   // them coming for it (our watcher only looks for exits and ignores the extra wake-ups).
-  bool host_wants_stops = (current.sa_flags & SA_SIGINFO) ? current.sa_sigaction != nullptr
-                          : (current.sa_handler != SIG_DFL && current.sa_handler != SIG_IGN);
-  host_wants_stops = host_wants_stops && !(current.sa_flags & SA_NOCLDSTOP);
+  const bool host_wants_stops = runs_a_function(current) && !(current.sa_flags & SA_NOCLDSTOP);
   ours.sa_flags = SA_RESTART | SA_SIGINFO | (host_wants_stops ? 0 : SA_NOCLDSTOP);
   // A host that had SIGCHLD set to SIG_IGN (often inherited through exec) loses auto-reaping of
   // its own children from now on; see the README's Gotchas.
@@ -394,9 +395,7 @@ Result<void> install_handler_locked() {
 
 Result<void> check_sigchld_contract() {
   struct sigaction current;
-  if (::sigaction(SIGCHLD, nullptr, &current) != 0) {
-    return Error::from_os(errno, "cannot read the SIGCHLD disposition");
-  }
+  if (Result<void> r = read_sigchld_action(current); !r) return r;
   if (!(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_IGN) {
     return Error(errc::host_contract,
                  "SIGCHLD was set to SIG_IGN after modhost installed its handler; child exits "

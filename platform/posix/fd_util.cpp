@@ -48,6 +48,34 @@ int write_fully(int fd, const char* data, std::size_t size) noexcept {
   return 0;
 }
 
+bool open_wake_pipe(int fds[2]) noexcept {
+  int made[2];
+  if (::pipe2(made, O_CLOEXEC | O_NONBLOCK) != 0) return false;
+  fds[0] = above_stdio(made[0]);
+  fds[1] = above_stdio(made[1]);
+  if (fds[0] >= 0 && fds[1] >= 0) return true;
+  int err = errno;
+  close_fd(fds[0]);
+  close_fd(fds[1]);
+  fds[0] = fds[1] = -1;
+  errno = err;
+  return false;
+}
+
+void write_wake_byte(int fd) noexcept {
+  char byte = 1;
+  ssize_t n;
+  do {
+    n = ::write(fd, &byte, 1);
+  } while (n < 0 && errno == EINTR);
+}
+
+void drain_wake_pipe(int fd) noexcept {
+  char sink[256];
+  while (::read(fd, sink, sizeof sink) > 0) {
+  }
+}
+
 SigpipeGuard::SigpipeGuard() noexcept {
   sigset_t pipe_only, pending;
   sigemptyset(&pipe_only);

@@ -33,6 +33,20 @@ bool wait_ready(int fd, short events) noexcept;
 // and the tool's stdout all go through it.
 int write_fully(int fd, const char* data, std::size_t size) noexcept;
 
+// Makes a wake-up pipe, the way a thread that sleeps in poll/epoll is woken: fds[0] the read end,
+// fds[1] the write end, both close-on-exec, non-blocking and numbered 3 or above. False (errno
+// set, nothing left open) when the OS refuses.
+bool open_wake_pipe(int fds[2]) noexcept;
+
+// Writes one byte to the wake-up pipe's write end `fd`, retrying on EINTR. A full pipe (EAGAIN)
+// already holds a wake-up, so the byte is then dropped: unlike write_fully this never waits, since
+// its callers (a signal handler, threads holding a reader's mutex) must not block. Async-signal-
+// safe (only write(2)); errno may change.
+void write_wake_byte(int fd) noexcept;
+
+// Reads the wake-up pipe's (non-blocking) read end `fd` until it is empty.
+void drain_wake_pipe(int fd) noexcept;
+
 // Keeps a write to a pipe whose reader is gone from raising SIGPIPE in the host, whose default
 // action would end it: SIGPIPE is blocked in the calling thread for the guard's lifetime, and
 // after a write that failed with EPIPE (say so with broken()) the SIGPIPE it raised is taken off

@@ -13,20 +13,16 @@
 #endif
 #include <windows.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
 
 #include "handle.hpp"
-#include "modhost_platform.hpp"
+#include "modhost_pipe_reader.hpp"
 
 namespace modhost::detail {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // Per-pipe buffer: one read of a busy pipe carries up to this much. Each pipe needs its own
 // buffer because all reads are in flight at once.
@@ -45,9 +41,11 @@ struct Entry {
   std::unique_ptr<char[]> buffer;
 };
 
-class IocpPipeReader final : public PipeReader {
+// The port carries every pipe's read completions and the wake packets; the rest (the deadline,
+// wake-ups, the loop and stop) is PipeReaderBase's.
+class IocpPipeReader final : public PipeReaderBase {
  public:
-  explicit IocpPipeReader(PipeReaderHandler& handler) : handler_(handler) {}
+  explicit IocpPipeReader(PipeReaderHandler& handler) : PipeReaderBase(handler) {}
   ~IocpPipeReader() override {
     stop();
     if (port_ != nullptr) CloseHandle(port_);
@@ -56,16 +54,13 @@ class IocpPipeReader final : public PipeReader {
   Result<void> start() {
     port_ = CreateIoCompletionPort(INVALID_HANDLE_VALUE, nullptr, 0, 1);
     if (port_ == nullptr) return win32::last_error("pipe reader: CreateIoCompletionPort");
-    Result<Thread> thread = Thread::start([this] { run(); }, "the pipe reader thread");
-    if (!thread) return thread.error();
-    thread_ = std::move(*thread);
-    return ok_result();
+    return start_thread();
   }
 
   Result<void> add(std::uint64_t key, Pipe pipe) override {
     if (!pipe.valid()) return Error(errc::invalid_argument, "pipe reader: cannot add an invalid pipe");
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (stopped_) return Error(errc::cancelled, "pipe reader: already stopped");
+    std::lock_guard<std::mutex> lock(mutex());
+    if (stopped_locked()) return Error(errc::cancelled, "pipe reader: already stopped");
     if (entries_.count(key) != 0) {
       return Error(errc::invalid_argument, "pipe reader: key already registered");
     }
@@ -86,7 +81,7 @@ class IocpPipeReader final : public PipeReader {
   }
 
   void remove(std::uint64_t key) override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> lock(mutex());
     auto it = entries_.find(key);
     if (it == entries_.end()) return;
     std::unique_ptr<Entry> entry = std::move(it->second);
@@ -94,36 +89,10 @@ class IocpPipeReader final : public PipeReader {
     retire_locked(std::move(entry));
   }
 
-  void wake() override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    wake_requested_ = true;
-    signal_locked();
-  }
-
-  void set_deadline(Clock::time_point deadline) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    deadline_ = deadline;
-    signal_locked();
-  }
-
-  void stop() override {
-    // One stopper at a time: a second caller waits here until the first has joined the thread,
-    // then finds nothing left to join (two joins of one thread would be undefined).
-    std::lock_guard<std::mutex> stopping(stop_mutex_);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopped_ = true;
-      signal_locked();
-    }
-    if (thread_.joinable()) thread_.join();
-  }
-
  private:
-  // Posts one wake packet unless one is already queued, so a burst of requests costs one packet.
-  void signal_locked() noexcept {
-    if (wake_pending_ || port_ == nullptr) return;
-    wake_pending_ = true;
-    PostQueuedCompletionStatus(port_, 0, kWakeKey, nullptr);
+  // One wake packet; PipeReaderBase posts at most one until the thread takes it.
+  void post_wake_signal() noexcept override {
+    if (port_ != nullptr) PostQueuedCompletionStatus(port_, 0, kWakeKey, nullptr);
   }
 
   // Issues the next overlapped read of `e`. Its result always comes back through the port: a
@@ -148,54 +117,33 @@ class IocpPipeReader final : public PipeReader {
     zombies_.emplace(raw, std::move(entry));
   }
 
-  void run() {
-    for (;;) {
-      DWORD timeout = INFINITE;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (stopped_) break;
-        if (deadline_ != Clock::time_point::max()) {
-          // Rounded up: waking a little late is harmless, waking early would spin until due.
-          auto ms = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
-          timeout = static_cast<DWORD>(std::clamp<long long>(ms, 0, 24LL * 3600 * 1000));
-        }
-      }
-      DWORD bytes = 0;
-      ULONG_PTR ckey = 0;
-      OVERLAPPED* ov = nullptr;
-      BOOL ok = GetQueuedCompletionStatus(port_, &bytes, &ckey, &ov, timeout);
-      DWORD err = ok ? 0 : GetLastError();
-      bool woken = false;
-      if (ov == nullptr) {
-        if (ok && ckey == kWakeKey) {
-          std::lock_guard<std::mutex> lock(mutex_);
-          wake_pending_ = false;
-          woken = wake_requested_;
-          wake_requested_ = false;
-        } else if (!ok && err != WAIT_TIMEOUT) {
-          // The port itself failed (it cannot, short of being closed); back off, do not spin.
-          Sleep(10);
-        }
-      } else {
-        on_read_packet(reinterpret_cast<Entry*>(ov), ckey == kIoKey && ok, bytes);
-      }
-      bool due = false;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (deadline_ != Clock::time_point::max() && Clock::now() >= deadline_) {
-          deadline_ = Clock::time_point::max();
-          due = true;
-        }
-      }
-      if (woken || due) handler_.on_wake();
+  // Takes one packet from the port (or times out) and handles it: a wake packet, or a read's
+  // completion.
+  bool wait_and_deliver(int timeout_ms) override {
+    const DWORD timeout = timeout_ms < 0 ? INFINITE : static_cast<DWORD>(timeout_ms);
+    DWORD bytes = 0;
+    ULONG_PTR ckey = 0;
+    OVERLAPPED* ov = nullptr;
+    BOOL ok = GetQueuedCompletionStatus(port_, &bytes, &ckey, &ov, timeout);
+    DWORD err = ok ? 0 : GetLastError();
+    if (ov != nullptr) {
+      on_read_packet(reinterpret_cast<Entry*>(ov), ckey == kIoKey && ok, bytes);
+      return false;
     }
-    shut_down();
+    if (ok && ckey == kWakeKey) return take_wake();
+    if (!ok && err != WAIT_TIMEOUT) {
+      // The port itself failed (it cannot, short of being closed); back off, do not spin.
+      Sleep(10);
+    }
+    return false;
   }
 
+  // Handles the packet of `e`'s read (`ok`: it completed with `bytes`): frees a retired entry,
+  // delivers data and reads again, or ends the stream.
   void on_read_packet(Entry* e, bool ok, DWORD bytes) {
     std::uint64_t key;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      std::lock_guard<std::mutex> lock(mutex());
       if (e->removed) {
         zombies_.erase(e);  // its last packet: the kernel is done with it
         return;
@@ -208,8 +156,8 @@ class IocpPipeReader final : public PipeReader {
       }
     }
     if (ok) {
-      handler_.on_data(key, std::string_view(e->buffer.get(), bytes));
-      std::lock_guard<std::mutex> lock(mutex_);
+      handler().on_data(key, std::string_view(e->buffer.get(), bytes));
+      std::lock_guard<std::mutex> lock(mutex());
       // remove() may have run during on_data; no read was in flight, so nothing is queued for it.
       if (e->removed) {
         zombies_.erase(e);
@@ -220,19 +168,19 @@ class IocpPipeReader final : public PipeReader {
     }
     // ERROR_BROKEN_PIPE is the normal EOF; any other failure ends the stream the same way.
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      std::lock_guard<std::mutex> lock(mutex());
       auto it = entries_.find(key);
       if (it == entries_.end() || it->second.get() != e) return;
       CloseHandle(e->handle);
       entries_.erase(it);
     }
-    handler_.on_eof(key);
+    handler().on_eof(key);
   }
 
   // After stop: retires everything, then drains the port until the kernel has handed back every
   // OVERLAPPED (each cancelled read produces exactly one packet).
-  void shut_down() {
-    std::unique_lock<std::mutex> lock(mutex_);
+  void shut_down() override {
+    std::unique_lock<std::mutex> lock(mutex());
     while (!entries_.empty()) {
       std::unique_ptr<Entry> entry = std::move(entries_.begin()->second);
       entries_.erase(entries_.begin());
@@ -258,18 +206,11 @@ class IocpPipeReader final : public PipeReader {
     }
   }
 
-  PipeReaderHandler& handler_;
   HANDLE port_ = nullptr;
-  std::mutex stop_mutex_;  // serialises stop(); held while joining
-  Thread thread_;          // written by start() only, then read and joined under stop_mutex_
 
-  std::mutex mutex_;  // guards everything below
+  // Guarded by mutex().
   std::unordered_map<std::uint64_t, std::unique_ptr<Entry>> entries_;   // by key
   std::unordered_map<Entry*, std::unique_ptr<Entry>> zombies_;          // awaiting their packet
-  Clock::time_point deadline_ = Clock::time_point::max();
-  bool stopped_ = false;
-  bool wake_pending_ = false;
-  bool wake_requested_ = false;
 };
 
 }  // namespace
