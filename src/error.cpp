@@ -21,8 +21,6 @@ class ModhostCategory final : public std::error_category {
         return "invalid argument";
       case errc::not_running:
         return "no running child process";
-      case errc::timed_out:
-        return "timed out";
       case errc::cancelled:
         return "cancelled";
       case errc::unsupported:

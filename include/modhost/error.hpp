@@ -14,8 +14,8 @@ namespace modhost {
 
 /// The library's own error conditions. OS errors are never translated into these: they are passed
 /// through unchanged in `std::system_category()` (errno on POSIX, `GetLastError()` on Windows).
-/// The values are fixed (a host may store or compare them); 6 belonged to a condition nothing
-/// produced and is not reused. Each value says which public functions return it; the functions'
+/// The values are fixed (a host may store or compare them); 3 and 6 belonged to conditions no
+/// public function returned and are not reused. Each value says which public functions return it; the functions'
 /// own "Errors:" sentences are the full lists.
 enum class errc {
   /// The caller passed something unusable: `ChildProcess::spawn` (empty program, NUL in a string,
@@ -26,11 +26,6 @@ enum class errc {
   /// object; `ChildProcess::send_signal` and `LocalProcessBackend::signal_instance` once the
   /// child was reaped (or the instance is unknown).
   not_running = 2,
-  /// Windows: the CTRL_BREAK helper program did not finish within its time limit. No public
-  /// function returns it: the graceful request then counts as undelivered, the child is killed,
-  /// and the reason is in the text of the `SupervisorEvent::Killed` record. Waits that end by
-  /// timeout are not errors either.
-  timed_out = 3,
   /// The backend is shut down: `LocalProcessBackend::spawn_instance` once `shutdown()` (or the
   /// token's cancel) has begun. A wait cut short by a `CancellationToken` is not an error: it
   /// returns nullopt.

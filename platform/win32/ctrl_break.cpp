@@ -114,8 +114,11 @@ Result<void> ctrl_break_through_helper(const NativeProcess& native, const std::w
   if (WaitForSingleObject(process.get(), kHelperTimeoutMillis) != WAIT_OBJECT_0) {
     TerminateProcess(process.get(), 1);
     WaitForSingleObject(process.get(), INFINITE);
-    return Error(errc::timed_out, what + ": the helper did not finish within " +
-                                      std::to_string(kHelperTimeoutMillis / 1000) + " s");
+    // The OS's own code for an operation that ran out of time, as every other failure here
+    // carries the OS's code; the request then counts as undelivered and the child is killed.
+    return Error(std::error_code(static_cast<int>(ERROR_TIMEOUT), std::system_category()),
+                 what + ": the helper did not finish within " +
+                     std::to_string(kHelperTimeoutMillis / 1000) + " s");
   }
   DWORD code = 0;
   if (!GetExitCodeProcess(process.get(), &code)) return last_error(what + ": GetExitCodeProcess");
