@@ -92,7 +92,13 @@ MODHOST_CHILD_CODE inline int open_dir(const char* path) noexcept {
       ::syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0));
 }
 MODHOST_CHILD_CODE inline bool rewind(int fd) noexcept {
+#if defined(SYS_lseek)
   return ::syscall(SYS_lseek, fd, 0L, SEEK_SET) == 0;
+#else
+  // 32-bit systems without lseek (riscv32): _llseek(fd, high, low, &result, whence).
+  long long result = 0;
+  return ::syscall(SYS__llseek, fd, 0ul, 0ul, &result, SEEK_SET) == 0;
+#endif
 }
 MODHOST_CHILD_CODE inline int chdir(const char* path) noexcept {
   return static_cast<int>(::syscall(SYS_chdir, path));
