@@ -5,9 +5,9 @@
 // a backend instance, on either exit path (pidfd or SIGCHLD).
 //
 // The two rules that make the answer safe:
-// - a spawn counts as in flight from before fork()/posix_spawn() until its pid is registered (or
-//   it failed and its child was reaped inside the spawn), both under one mutex, so there is no
-//   moment where the child exists and the answer is "not ours";
+// - a spawn counts as in flight from before vfork()/fork()/posix_spawn() until its pid is
+//   registered (or it failed and its child was reaped inside the spawn), both under one mutex, so
+//   there is no moment where the child exists and the answer is "not ours";
 // - a pid leaves the registry only after modhost has reaped it (note_reaped), never before, so a
 //   zombie of ours is always known. A pid reused by an unrelated child between modhost's reap and
 //   note_reaped is briefly reported as ours; the host looks again later and finds it free.

@@ -126,8 +126,13 @@ struct SpawnOutcome {
 // posix_spawn(): used whenever the plan can be expressed with it (everything but
 // kill_on_parent_death on glibc).
 SpawnOutcome spawn_with_posix_spawn(const SpawnPlan& plan) noexcept;
-// fork() + execve(), async-signal-safe after the fork.
+// A child of our own + execve(): on Linux created with vfork() (shared memory, the calling thread
+// suspended until exec), elsewhere, or where a sandbox refuses vfork, with fork(); only raw,
+// async-signal-safe system calls in the child (spawn_fork.cpp).
 SpawnOutcome spawn_with_fork(const SpawnPlan& plan) noexcept;
+// Testing only: makes spawn_with_fork create its child with fork() where it would use vfork(),
+// so the plain fork() path stays covered on Linux. Thread-safe.
+void set_plain_fork_for_testing(bool on) noexcept;
 // True when posix_spawn cannot express `plan` on this libc (or the test switch is on).
 bool needs_fork_path(const SpawnPlan& plan) noexcept;
 

@@ -15,6 +15,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -89,6 +90,61 @@ inline std::string refuse_syscalls(std::initializer_list<long> numbers, int erro
   std::string out = why;
   if (errno != 0) out += std::string(": ") + std::strerror(errno);
   return out;
+}
+
+// Installs a filter in this process that refuses, with `error`, every way of creating a child
+// that shares the parent's memory and suspends it (vfork(2), and clone(2) with CLONE_VFORK,
+// which is how glibc's vfork() works where there is no vfork call, aarch64 for one), and lets
+// every other call through, plain fork() (clone without CLONE_VFORK) and clone3 included. An
+// empty string on success, else why not.
+inline std::string refuse_vfork(int error) {
+  if (kAuditArch == 0) return "this test does not know the seccomp architecture of this build";
+#if defined(__s390x__)
+  constexpr int kFlagsArg = 1;  // s390's clone takes (stack, flags, ...).
+#else
+  constexpr int kFlagsArg = 0;
+#endif
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  constexpr unsigned kLowWord = 4;
+#else
+  constexpr unsigned kLowWord = 0;
+#endif
+  const unsigned refuse = SECCOMP_RET_ERRNO | (static_cast<unsigned>(error) & SECCOMP_RET_DATA);
+  sock_filter prog[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, kAuditArch, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+#if defined(SYS_vfork)
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<unsigned>(SYS_vfork), 4, 0),
+#else
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, 4, 0),  // never a call number
+#endif
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, static_cast<unsigned>(SYS_clone), 0, 2),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+               offsetof(seccomp_data, args) + 8 * kFlagsArg + kLowWord),
+      BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_VFORK, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_RET | BPF_K, refuse),
+  };
+  sock_fprog fprog{static_cast<unsigned short>(sizeof prog / sizeof prog[0]), prog};
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return "prctl(PR_SET_NO_NEW_PRIVS) is refused";
+  if (::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0) {
+    return std::string("seccomp filters cannot be installed: ") + std::strerror(errno);
+  }
+  // Check that the filter answers with a clone the kernel itself would reject (CLONE_SIGHAND
+  // without CLONE_VM is EINVAL), so nothing is created where the filter is not applied.
+  const unsigned long flags = CLONE_VFORK | CLONE_SIGHAND;
+  errno = 0;
+#if defined(__s390x__)
+  long r = ::syscall(SYS_clone, 0ul, flags, 0ul, 0ul, 0ul);
+#else
+  long r = ::syscall(SYS_clone, flags, 0ul, 0ul, 0ul, 0ul);
+#endif
+  if (r != -1 || errno != error) {
+    return "a seccomp filter is accepted but not applied (an emulator?)";
+  }
+  return {};
 }
 
 // Why refuse_syscalls() cannot work here, or an empty string: tried once in a forked child, so

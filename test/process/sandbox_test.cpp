@@ -1,14 +1,16 @@
 // Old kernels and restricted sandboxes, simulated with a seccomp filter that makes one Linux call
 // fail the way a kernel without it (ENOSYS) or an older container profile (EPERM) does: the
 // fallbacks of pidfd_open (the SIGCHLD exit path), close_range (/proc/self/fd, then a loop up to
-// RLIMIT_NOFILE when /proc is not mounted either) and clone3 (the fork spawn path, and a clear
-// Error where a thread is needed). Each test runs in a fresh process, since a filter cannot be
-// removed; each is skipped, saying why, where filters or mount namespaces are not available.
+// RLIMIT_NOFILE when /proc is not mounted either), clone3 (the fork spawn path, and a clear
+// Error where a thread is needed) and vfork (plain fork() on the fork spawn path). Each test runs
+// in a fresh process, since a filter cannot be removed; each is skipped, saying why, where
+// filters or mount namespaces are not available.
 
 #if defined(__linux__)
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -16,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <string>
 
 #include "../helper/fresh_process.hpp"
@@ -184,6 +187,32 @@ TEST_P(SyscallRefused, Clone3AfterTheThreadsStarted) {
     if (output_of(child({"exit", "0"})) != "") return 1;  // starts the exit watcher
     if (!refuse_syscalls({SYS_clone3}, error).empty()) return 2;
     if (!leak_an_fd()) return 3;
+    if (int r = both_spawn_paths_give_only_stdio()) return r;
+    return exits_and_stops_work();
+  });
+}
+
+std::atomic<int> g_fork_prepares{0};
+void count_fork_prepare() { g_fork_prepares.fetch_add(1); }
+
+// vfork refused (vfork(2), and clone(2) with CLONE_VFORK, which is glibc's vfork where there is
+// no vfork call): the fork spawn path creates its child with fork() instead, which its
+// pthread_atfork prepare handlers show, and everything works as before, exec failures included.
+TEST_P(SyscallRefused, Vfork) {
+  SKIP_WITHOUT_SYSCALL_FILTER();
+  const int error = GetParam();
+  MODHOST_IN_FRESH_PROCESS([error] {
+    if (!refuse_vfork(error).empty()) return 1;
+    if (::pthread_atfork(count_fork_prepare, nullptr, nullptr) != 0) return 2;
+    SpawnOptions o = child({"exit", "3"});
+    o.kill_on_parent_death = true;  // the fork path
+    if (output_of(o, 3) != "") return 3;
+    if (g_fork_prepares.load() != 1) return 4;
+    SpawnOptions missing = o;
+    missing.program = "/nonexistent-modhost-dir/program";
+    auto c = ChildProcess::spawn(missing);
+    if (c || c.error().code() != std::error_code(ENOENT, std::system_category())) return 5;
+    if (!leak_an_fd()) return 6;
     if (int r = both_spawn_paths_give_only_stdio()) return r;
     return exits_and_stops_work();
   });
