@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <pthread.h>
-#include <sys/prctl.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -434,43 +433,8 @@ TEST(HostFork, ForkedHostGetsAFreshWatcher) {
   ASSERT_TRUE(before->stop(5s));
 }
 
-// kill_on_parent_death: a host process spawns a child with it and dies without stopping it; the
-// child must die of SIGKILL. This test process is a subreaper meanwhile, so the orphan is
-// reparented here and its end can be waited for instead of polled.
-TEST(HostFork, KillOnParentDeath) {
-#if defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "TSan refuses to start threads after a multi-threaded fork (die_after_fork)";
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-  GTEST_SKIP() << "TSan refuses to start threads after a multi-threaded fork (die_after_fork)";
-#endif
-#endif
-  MODHOST_BECOME_SUBREAPER_OR_SKIP();
-  int report[2];
-  ASSERT_EQ(::pipe(report), 0);
-  pid_t host = ::fork();
-  ASSERT_GE(host, 0);
-  if (host == 0) {
-    SpawnOptions o = child({"sleep", "1000"});
-    o.stdout_mode = Stdio::Null;
-    o.kill_on_parent_death = true;
-    auto c = ChildProcess::spawn(o);
-    pid_t pid = c ? static_cast<pid_t>(c->pid()) : -1;
-    ssize_t ignored = ::write(report[1], &pid, sizeof pid);
-    (void)ignored;
-    ::_exit(0);  // Dies without running the ChildProcess destructor.
-  }
-  ::close(report[1]);
-  pid_t orphan = -1;
-  ASSERT_EQ(::read(report[0], &orphan, sizeof orphan), static_cast<ssize_t>(sizeof orphan));
-  ::close(report[0]);
-  ASSERT_GT(orphan, 0);
-  int status = 0;
-  ASSERT_EQ(::waitpid(host, &status, 0), host);
-  ASSERT_EQ(::waitpid(orphan, &status, 0), orphan);
-  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-  ASSERT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
-}
+// kill_on_parent_death is tested on both spawn ways, vfork and plain fork, in
+// fork_path_test.cpp (ForkPath/KillOnParentDeath).
 
 }  // namespace
 }  // namespace modhost::test
