@@ -70,21 +70,6 @@ SpawnOptions forked(std::vector<std::string> args) {
   return o;
 }
 
-std::string stdout_of(SpawnOptions o) {
-  auto c = ChildProcess::spawn(o);
-  if (!c) return "!spawn: " + c.error().message();
-  Pipe out = c->take_stdout();
-  std::string text;
-  for (;;) {
-    std::string line = read_line(out);
-    if (line.empty()) break;
-    text += line + "\n";
-  }
-  auto st = c->wait();
-  if (!st || *st != ExitStatus::exited(0)) return "!status";
-  return text;
-}
-
 std::atomic<int> g_prepares{0};
 void count_prepare() { g_prepares.fetch_add(1); }
 
@@ -156,7 +141,7 @@ TEST_P(ForkPath, ChildStartsWithCleanSignals) {
   sigaddset(&block, SIGUSR1);
   sigaddset(&block, SIGTERM);
   ::pthread_sigmask(SIG_BLOCK, &block, &old_mask);
-  std::string out = stdout_of(forked({"signals"}));
+  std::string out = output_of(forked({"signals"}));
   ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   ::sigaction(SIGUSR1, &old_usr1, nullptr);
   ::sigaction(SIGPIPE, &old_pipe, nullptr);
@@ -274,11 +259,11 @@ TEST_P(ForkPath, ChildGetsItsSetup) {
   SpawnOptions fds = forked({"fds"});
   fds.stdin_mode = Stdio::Pipe;
   fds.stderr_mode = Stdio::Null;
-  EXPECT_EQ(stdout_of(fds), "0 1 2\n");
+  EXPECT_EQ(output_of(fds), "0 1 2\n");
   ::close(leaked);
   SpawnOptions cwd = forked({"cwd"});
   cwd.working_directory = "/";
-  EXPECT_EQ(stdout_of(cwd), "/\n");
+  EXPECT_EQ(output_of(cwd), "/\n");
   SpawnOptions group = forked({"sleep", "1000"});
   group.new_process_group = true;
   auto c = ChildProcess::spawn(group);

@@ -114,6 +114,24 @@ inline std::string read_line(Pipe& pipe) {
   }
 }
 
+// Runs `o` (stdout piped) to its end and returns the child's stdout, requiring exit code `code`.
+// On any failure the result starts with "!" and says what happened, so a mismatch shows it.
+inline std::string output_of(SpawnOptions o, int code = 0) {
+  auto c = ChildProcess::spawn(o);
+  if (!c) return "!spawn: " + c.error().message();
+  Pipe out = c->take_stdout();
+  std::string text;
+  for (;;) {
+    std::string line = read_line(out);
+    if (line.empty()) break;
+    text += line + "\n";
+  }
+  auto st = c->wait();
+  if (!st) return "!wait: " + st.error().message();
+  if (*st != ExitStatus::exited(code)) return "!status: " + st->to_string();
+  return text;
+}
+
 // The number of open fds of this process.
 inline int count_open_fds() {
   int n = 0;

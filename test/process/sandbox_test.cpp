@@ -49,24 +49,6 @@ std::string mount_namespace_unavailable() {
   return "a mount namespace cannot be created here (needs root or CAP_SYS_ADMIN)";
 }
 
-// Runs the helper child in `mode`, returns its stdout, and requires exit code `code`. Empty with
-// "!" prefixed on any failure, so that a mismatch shows what happened.
-std::string output_of(SpawnOptions o, int code = 0) {
-  auto c = ChildProcess::spawn(o);
-  if (!c) return "!spawn: " + c.error().message();
-  Pipe out = c->take_stdout();
-  std::string text;
-  for (;;) {
-    std::string line = read_line(out);
-    if (line.empty()) break;
-    text += line + "\n";
-  }
-  auto st = c->wait();
-  if (!st) return "!wait: " + st.error().message();
-  if (*st != ExitStatus::exited(code)) return "!status: " + st->to_string();
-  return text;
-}
-
 // A host fd without close-on-exec, at 200, which no child may inherit.
 bool leak_an_fd() { return ::dup2(::open("/dev/null", O_RDONLY), 200) == 200; }
 
