@@ -1,5 +1,7 @@
 #include "dotenv.hpp"
 
+#include <cstdlib>
+
 #include "strings.hpp"
 
 namespace modhost::cli {
@@ -19,6 +21,12 @@ const std::string* EnvVars::find(std::string_view key) const noexcept {
     if (item.first == key) return &item.second;
   }
   return nullptr;
+}
+
+std::optional<std::string> EnvVars::value_for_child(const char* key) const {
+  if (const std::string* v = find(key)) return *v;
+  if (const char* v = std::getenv(key)) return std::string(v);
+  return std::nullopt;
 }
 
 namespace {

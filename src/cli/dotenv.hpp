@@ -29,6 +29,9 @@ class EnvVars {
   void set(std::string key, std::string value);
   /// The value of `key`, or nullptr when it is not set here.
   const std::string* find(std::string_view key) const noexcept;
+  /// The value a child started with these variables on top of the tool's environment gets for
+  /// `key`: this set's, else the tool's own (`std::getenv`); nullopt when neither has it.
+  std::optional<std::string> value_for_child(const char* key) const;
   /// All variables, in the order they were first defined.
   const std::vector<std::pair<std::string, std::string>>& items() const noexcept { return items_; }
 

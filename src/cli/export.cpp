@@ -10,7 +10,7 @@ namespace modhost::cli {
 
 ShellCommand service_shell_command(const std::string& command) {
   std::string line = is_simple_shell_command(command) ? "exec " + command : command;
-  return {"/bin/sh", {"-c", std::move(line)}};
+  return {"/bin/sh", {"-c", std::move(line)}, {}, false};
 }
 
 std::string percent_escaped(const std::string& text) {

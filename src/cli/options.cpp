@@ -427,7 +427,8 @@ concurrency), port, timeout, color. Options given on the command line win.
 Each process runs under /bin/sh -c (cmd.exe /d /s /c on Windows) in its own process group,
 in the root, with stdin from the null device, and PS=NAME.N and PORT in its environment; a
 command that is one simple command is run with "exec", so the program itself gets the
-signals. When one process exits (unless --can-die or --restart names it), on SIGINT,
+signals, and a plain one (no quote, $, glob or redirection) that names an absolute path or a
+program on PATH is started without the shell, as sh would have started it. When one process exits (unless --can-die or --restart names it), on SIGINT,
 SIGTERM or SIGHUP, or when stdout is closed, every process gets SIGTERM at once, pending
 restarts are cancelled, and whatever is left after --timeout is killed; a second Ctrl-C
 kills at once. SIGUSR1 and SIGUSR2 are forwarded. Output that stdout does not take (a pipe

@@ -44,19 +44,25 @@ int run_command(const Options& options) {
   }
 
   SpawnOptions so;
-  if (std::optional<ProcfileEntry> entry = procfile_entry(options)) {
-    // `modhost run web` runs the Procfile's web command, as foreman does, in the root as start
-    // would.
-    ShellCommand shell = shell_command(entry->command);
-    so.program = shell.program;
-    so.args = shell.args;
+  for (const auto& kv : env.items()) so.env.emplace_back(kv.first, kv.second);
+  const std::size_t env_files_only = so.env.size();
+  std::optional<ProcfileEntry> entry = procfile_entry(options);
+  bool direct = false;
+  if (entry) {
+    // `modhost run web` runs the Procfile's web command, as foreman does, in the root and the
+    // way start would.
+    ShellCommand run = start_command(entry->command, root, env.value_for_child("PATH"),
+                                     env.value_for_child("PWD"));
+    so.program = run.program;
+    so.args = run.args;
+    so.env.insert(so.env.end(), run.env.begin(), run.env.end());
     so.working_directory = root;
+    direct = run.direct;
   } else {
     so.program = options.run_argv.front();
     so.args.assign(options.run_argv.begin() + 1, options.run_argv.end());
     if (options.root) so.working_directory = root;
   }
-  for (const auto& kv : env.items()) so.env.emplace_back(kv.first, kv.second);
   so.stdin_mode = Stdio::Inherit;
   so.stdout_mode = Stdio::Inherit;
   so.stderr_mode = Stdio::Inherit;
@@ -92,6 +98,14 @@ int run_command(const Options& options) {
                  "\n");
   }
   Result<ChildProcess> child = ChildProcess::spawn(so);
+  if (!child && direct) {
+    // What the spawn could not start, the shell gets to try and to report as it always did.
+    ShellCommand shell = shell_command(entry->command);
+    so.program = shell.program;
+    so.args = shell.args;
+    so.env.resize(env_files_only);  // the shell exports a PWD of its own
+    child = ChildProcess::spawn(so);
+  }
   if (!child) {
     detail::write_stderr("modhost: error: " + child.error().message() + "\n");
     return 127;

@@ -41,4 +41,41 @@ bool is_simple_shell_command(std::string_view command) noexcept {
   return true;
 }
 
+namespace {
+
+// Bytes no POSIX shell gives a meaning to inside a word (`=` only matters in a leading
+// assignment, which is_simple_shell_command already refuses).
+bool is_plain_byte(char c) noexcept {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '_': case '-': case '.': case '/': case ',': case ':': case '+': case '@': case '%':
+    case '=':
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> plain_command_words(std::string_view command) {
+  if (!is_simple_shell_command(command)) return std::nullopt;
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  while (i < command.size()) {
+    if (command[i] == ' ' || command[i] == '\t') {
+      ++i;
+      continue;
+    }
+    const std::size_t start = i;
+    for (; i < command.size() && command[i] != ' ' && command[i] != '\t'; ++i) {
+      if (!is_plain_byte(command[i])) return std::nullopt;
+    }
+    words.emplace_back(command.substr(start, i - start));
+  }
+  // `exec -x` would be read as an option of exec.
+  if (words.empty() || words.front().front() == '-') return std::nullopt;
+  return words;
+}
+
 }  // namespace modhost::cli

@@ -129,19 +129,11 @@ class StartRun {
 
  private:
   bool spawn(const InstancePlan& p) {
-    ShellCommand shell = shell_command(p.command);
-    OopModuleConfig cfg(p.label, BackendKind::LocalProcess);
-    cfg.binary = shell.program;
-    cfg.args = shell.args;
-    for (const auto& kv : config_.env.items()) cfg.env.push_back(kv);
-    // The instance's own values win over the .env files, as in foreman.
-    cfg.env.emplace_back("PORT", std::to_string(p.port));
-    cfg.env.emplace_back("PS", p.label);
-    cfg.working_directory = config_.root;
-    // One pipe for both streams, as foreman and honcho do: the lines keep the order in which the
-    // process wrote them (two pipes are read in whatever order the poll finds them ready).
-    cfg.merge_stderr_into_stdout = options_.merge_stderr;
-    Result<InstanceHandle> handle = backend_->spawn_instance(cfg);
+    ShellCommand run = start_command(p.command, config_.root, config_.env.value_for_child("PATH"),
+                                     config_.env.value_for_child("PWD"));
+    Result<InstanceHandle> handle = spawn_as(p, run);
+    // What the spawn could not start, the shell gets to try and to report as it always did.
+    if (!handle && run.direct) handle = spawn_as(p, shell_command(p.command));
     if (!handle) {
       out_.system("cannot start " + p.label + ": " + handle.error().message(), LogLevel::Error);
       exit_code_ = 1;
@@ -151,6 +143,22 @@ class StartRun {
     ++running_;
     restarts_.started(p.label, std::chrono::steady_clock::now());
     return true;
+  }
+
+  Result<InstanceHandle> spawn_as(const InstancePlan& p, const ShellCommand& run) {
+    OopModuleConfig cfg(p.label, BackendKind::LocalProcess);
+    cfg.binary = run.program;
+    cfg.args = run.args;
+    for (const auto& kv : config_.env.items()) cfg.env.push_back(kv);
+    for (const auto& kv : run.env) cfg.env.push_back(kv);
+    // The instance's own values win over the .env files, as in foreman.
+    cfg.env.emplace_back("PORT", std::to_string(p.port));
+    cfg.env.emplace_back("PS", p.label);
+    cfg.working_directory = config_.root;
+    // One pipe for both streams, as foreman and honcho do: the lines keep the order in which the
+    // process wrote them (two pipes are read in whatever order the poll finds them ready).
+    cfg.merge_stderr_into_stdout = options_.merge_stderr;
+    return backend_->spawn_instance(cfg);
   }
 
   // Runs on this (the main) thread only, and never after the stop began: begin_stop cancels the
