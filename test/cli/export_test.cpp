@@ -15,6 +15,8 @@
 #ifndef _WIN32
 #include <stdlib.h>
 #include <unistd.h>
+
+#include "temp_dir.hpp"
 #endif
 
 namespace modhost::cli::test {
@@ -153,28 +155,6 @@ TEST(Export, DefaultAppName) {
 }
 
 #ifndef _WIN32  // The tool's runs below use mkdtemp and the POSIX service managers' tools.
-
-// A fresh folder under /tmp, removed with what it holds when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    char pattern[] = "/tmp/modhost-export-XXXXXX";
-    if (::mkdtemp(pattern) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    for (const std::string& f : files_) ::unlink(f.c_str());
-    if (!path_.empty()) ::rmdir(path_.c_str());
-  }
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) {
-    files_.push_back(path_ + "/" + name);
-    return files_.back();
-  }
-
- private:
-  std::string path_;
-  std::vector<std::string> files_;
-};
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path);

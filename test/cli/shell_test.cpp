@@ -15,12 +15,11 @@
 
 #if defined(MODHOST_PLATFORM_POSIX)
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <memory>
+
+#include "temp_dir.hpp"
 #endif
 
 using Words = std::vector<std::string>;
@@ -98,31 +97,6 @@ TEST(StartCommand, PwdIsWhatTheShellWouldExport) {
   EXPECT_FALSE(start_command("prog", "/no/such/folder/modhost", kPath, std::nullopt).direct);
 }
 
-// A fresh folder under /tmp with the files a test writes, removed when the test ends.
-class Folder {
- public:
-  Folder() {
-    char pattern[] = "/tmp/modhost-shell-XXXXXX";
-    if (::mkdtemp(pattern) != nullptr) path_ = pattern;
-  }
-  ~Folder() {
-    for (const std::string& f : files_) ::unlink(f.c_str());
-    if (!path_.empty()) ::rmdir(path_.c_str());
-  }
-  const std::string& path() const { return path_; }
-  // Writes `text` to the file `name` with the permission bits `mode`; returns its path.
-  std::string write(const std::string& name, const std::string& text, mode_t mode = 0644) {
-    files_.push_back(path_ + "/" + name);
-    std::ofstream(files_.back()) << text;
-    EXPECT_EQ(::chmod(files_.back().c_str(), mode), 0) << files_.back();
-    return files_.back();
-  }
-
- private:
-  std::string path_;
-  std::vector<std::string> files_;
-};
-
 std::string hex_bytes(const std::string& s) {
   std::string out;
   char buf[4];
@@ -140,7 +114,7 @@ std::string hex_bytes(const std::string& s) {
 // shell's own message and exit code (127 not found, 126 not executable) or the shell running a
 // script that has no `#!` line.
 TEST(ToolStartCommand, PlainCommandsBehaveAsUnderTheShell) {
-  Folder dir;
+  TempDir dir;
   ASSERT_FALSE(dir.path().empty());
   std::unique_ptr<char, decltype(&::free)> real(::realpath(dir.path().c_str(), nullptr), &::free);
   ASSERT_TRUE(real);
@@ -174,7 +148,7 @@ TEST(ToolStartCommand, PlainCommandsBehaveAsUnderTheShell) {
 
 // `modhost run NAME` starts the Procfile's command the same way, and falls back the same way.
 TEST(ToolStartCommand, RunOfAPlainProcfileEntry) {
-  Folder dir;
+  TempDir dir;
   ASSERT_FALSE(dir.path().empty());
   const std::string procfile =
       dir.write("Procfile", std::string("args: ") + MODHOST_TEST_CHILD + " argv x y\n" +
