@@ -18,6 +18,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "log_level_internal.hpp"
 #include "modhost/log.hpp"
 
 namespace modhost {
@@ -25,6 +26,15 @@ namespace modhost {
 namespace {
 
 using It = const char*;
+
+// The scanners below run once per line with results that differ only by how markers are found,
+// so detect() is instantiated twice; forcing its scanners inline keeps both copies as fast as
+// the one was (the compiler otherwise keeps a shared, slower out-of-line copy).
+#if defined(__GNUC__) || defined(__clang__)
+#define MODHOST_HOT_INLINE inline __attribute__((always_inline))
+#else
+#define MODHOST_HOT_INLINE inline
+#endif
 
 bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 
@@ -425,16 +435,27 @@ bool bracket_at(It open, It end, LogLevel& out) noexcept {
 // value is a level name, anywhere in the line. A key's letters cannot hold a '[' and a bracketed
 // name cannot hold a blank, so ordering matches by their marker ('=' or '[') orders them by
 // where they start.
-bool scan_text(It begin, It end, LogLevel& out) noexcept {
-  for (It p = find_marker(begin, end); p != end; p = find_marker(p + 1, end)) {
+// find_marker(p, end), from the chunk's cursor when the line has one. The cursor answers for the
+// whole chunk; a marker past this line's end means none in it.
+It next_marker(It p, It end, detail::MarkerCursor* markers) noexcept {
+  if (markers == nullptr) return find_marker(p, end);
+  It m = markers->next(p);
+  return m < end ? m : end;
+}
+
+bool scan_text(It begin, It end, LogLevel& out, detail::MarkerCursor* markers) noexcept {
+  for (It p = next_marker(begin, end, markers); p != end; p = next_marker(p + 1, end, markers)) {
     if (*p == '[' ? bracket_at(p, end, out) : logfmt_at(begin, p, end, out)) return true;
   }
   return false;
 }
 
-}  // namespace
-
-LogLevel detect_log_level(std::string_view line) noexcept {
+// The detection itself, with the chunk's cursor of markers or nullptr. One copy of it serves
+// both entry points, so the compiler makes the same inlining choices as for one.
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+LogLevel detect(std::string_view line, detail::MarkerCursor* markers) noexcept {
   It begin = line.data();
   It end = begin + line.size();
   if (begin == end) return LogLevel::Info;
@@ -460,8 +481,50 @@ LogLevel detect_log_level(std::string_view line) noexcept {
   }
 
   // The earliest logfmt pair or bracketed token wins.
-  if (scan_text(begin, end, level)) return level;
+  if (scan_text(begin, end, level, markers)) return level;
   return LogLevel::Info;
 }
+
+}  // namespace
+
+LogLevel detect_log_level(std::string_view line) noexcept { return detect(line, nullptr); }
+
+namespace detail {
+
+LogLevel detect_log_level_in_chunk(std::string_view line, MarkerCursor& markers) noexcept {
+  return detect(line, &markers);
+}
+
+// Markers are usually near in a line that has them (`ts=`, `level=`), so the first 64 bytes are
+// looked at sixteen at a time, stopping at the first hit, as find_marker does; past them the
+// stretch is likely one without markers (a chunk of lines that name no level), and blocks of 64
+// bytes are first tested as a whole, with one movemask for four vectors.
+It MarkerCursor::scan(It p) noexcept {
+  from_ = p;
+#if defined(MODHOST_LOG_LEVEL_SSE2)
+  if (end_ - p >= 64) {
+    const __m128i equals = _mm_set1_epi8('=');
+    const __m128i open = _mm_set1_epi8('[');
+    auto either = [&](It block) {
+      __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block));
+      return _mm_or_si128(_mm_cmpeq_epi8(bytes, equals), _mm_cmpeq_epi8(bytes, open));
+    };
+    for (It const stop = p + 64; p != stop; p += 16) {
+      if (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(either(p)))) {
+        return found_ = p + __builtin_ctz(mask);
+      }
+    }
+    while (end_ - p >= 64) {
+      const __m128i any = _mm_or_si128(_mm_or_si128(either(p), either(p + 16)),
+                                       _mm_or_si128(either(p + 32), either(p + 48)));
+      if (_mm_movemask_epi8(any) != 0) break;
+      p += 64;
+    }
+  }
+#endif
+  return found_ = find_marker(p, end_);
+}
+
+}  // namespace detail
 
 }  // namespace modhost
