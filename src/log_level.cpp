@@ -27,9 +27,9 @@ namespace {
 
 using It = const char*;
 
-// The scanners below run once per line with results that differ only by how markers are found,
-// so detect() is instantiated twice; forcing its scanners inline keeps both copies as fast as
-// the one was (the compiler otherwise keeps a shared, slower out-of-line copy).
+// The fast paths of the detection (the plain format, JSON with the level first) are forced inline
+// into detect(), so that those lines are decided without a call; the compiler's own choice keeps
+// some of them out of line.
 #if defined(__GNUC__) || defined(__clang__)
 #define MODHOST_HOT_INLINE inline __attribute__((always_inline))
 #else
@@ -210,9 +210,12 @@ bool match_name_before(It p, It end, LogLevel& out, Terminator terminator) noexc
     out = level;
     return true;
   };
+  // Most lines are at INFO: that name is tried before the switch on the first byte (whose jump
+  // costs more than this test), and the switch only sees the others.
+  if (avail >= 4 && ieq<4>(p, "info")) return ends_at(4) && found(LogLevel::Info);
   switch (static_cast<unsigned char>(p[0]) | 0x20) {
     case 'i':
-      return avail >= 4 && ieq<4>(p, "info") && ends_at(4) && found(LogLevel::Info);
+      return false;  // "info" was tried above, and no other name starts with 'i'.
     case 'w':
       if (avail >= 4 && ieq<4>(p, "warn") && ends_at(4)) return found(LogLevel::Warn);
       return avail >= 7 && ieq<7>(p, "warning") && ends_at(7) && found(LogLevel::Warn);
@@ -239,7 +242,7 @@ bool match_name_before(It p, It end, LogLevel& out, Terminator terminator) noexc
 // it stops at this first member too, and a level name (letters only) followed by a quote is a
 // whole, unescaped string. Anything else (another first member, a value that is no level name,
 // an escape) is left to scan_json: false then.
-bool json_level_first(It p, It end, LogLevel& out) noexcept {
+MODHOST_HOT_INLINE bool json_level_first(It p, It end, LogLevel& out) noexcept {
   if (end - p < 10 || p[0] != '"' || !ieq<5>(p + 1, "level") || p[6] != '"' || p[7] != ':' ||
       p[8] != '"') {
     return false;
@@ -286,7 +289,7 @@ struct TimestampBlock {
   unsigned separators;
 };
 
-TimestampBlock timestamp_block(It p) noexcept {
+MODHOST_HOT_INLINE TimestampBlock timestamp_block(It p) noexcept {
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   const __m128i offset = _mm_sub_epi8(v, _mm_set1_epi8(0x2B));
   const __m128i in_range = _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(0x0F)), offset);
@@ -301,7 +304,7 @@ TimestampBlock timestamp_block(It p) noexcept {
 #endif
 
 // The end of the run of timestamp bytes at `p`.
-It timestamp_end(It p, It end) noexcept {
+MODHOST_HOT_INLINE It timestamp_end(It p, It end) noexcept {
 #if defined(MODHOST_LOG_LEVEL_SSE2)
   while (end - p >= 16) {
     const unsigned others = ~timestamp_block(p).bytes & 0xFFFFu;
@@ -314,7 +317,7 @@ It timestamp_end(It p, It end) noexcept {
 }
 
 // `p` is at the first byte of the line's first token, a digit.
-bool scan_plain(It p, It end, LogLevel& out) noexcept {
+MODHOST_HOT_INLINE bool scan_plain(It p, It end, LogLevel& out) noexcept {
   if (end - p >= 19 && p[4] == '-' && p[7] == '-' && p[10] == 'T' && p[13] == ':' && p[16] == ':') {
     // The RFC 3339 shape tracing-subscriber prints: five separator bytes at fixed places are
     // enough to recognise it, and only the fraction and zone after them need scanning.
@@ -405,7 +408,7 @@ It find_marker(It p, It end) noexcept {
 
 // `eq` is a '=': whether it ends a `level` / `lvl` key (at the start of the line or after a
 // blank) whose value (possibly quoted) is a level name.
-bool logfmt_at(It begin, It eq, It end, LogLevel& out) noexcept {
+MODHOST_HOT_INLINE bool logfmt_at(It begin, It eq, It end, LogLevel& out) noexcept {
   It key = nullptr;
   if (eq - begin >= 5 && ieq<5>(eq - 5, "level")) key = eq - 5;
   else if (eq - begin >= 3 && ieq<3>(eq - 3, "lvl")) key = eq - 3;
@@ -435,30 +438,24 @@ bool bracket_at(It open, It end, LogLevel& out) noexcept {
 // value is a level name, anywhere in the line. A key's letters cannot hold a '[' and a bracketed
 // name cannot hold a blank, so ordering matches by their marker ('=' or '[') orders them by
 // where they start.
-// find_marker(p, end), from the chunk's cursor when the line has one. The cursor answers for the
-// whole chunk; a marker past this line's end means none in it.
-It next_marker(It p, It end, detail::MarkerCursor* markers) noexcept {
-  if (markers == nullptr) return find_marker(p, end);
-  It m = markers->next(p);
-  return m < end ? m : end;
-}
-
-bool scan_text(It begin, It end, LogLevel& out, detail::MarkerCursor* markers) noexcept {
-  for (It p = next_marker(begin, end, markers); p != end; p = next_marker(p + 1, end, markers)) {
+// `markers`, when the line has one, is the cursor of its chunk, which finds the line's first
+// marker; the markers after it, in a line that has one, are searched within the line.
+MODHOST_HOT_INLINE bool scan_text(It begin, It end, LogLevel& out,
+                                  detail::MarkerCursor* markers) noexcept {
+  It p = markers != nullptr ? markers->first_in_line(begin, end) : find_marker(begin, end);
+  for (; p != end; p = find_marker(p + 1, end)) {
     if (*p == '[' ? bracket_at(p, end, out) : logfmt_at(begin, p, end, out)) return true;
   }
   return false;
 }
 
-// The detection itself, with the chunk's cursor of markers or nullptr. One copy of it serves
-// both entry points, so the compiler makes the same inlining choices as for one.
+// The whole detection, for the lines the fast paths of detect() leave: those that start with
+// blanks or colour sequences, and JSON whose first member is not the level. Out of line, so that
+// detect() itself calls nothing on its fast paths and needs no registers saved.
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((noinline))
 #endif
-LogLevel detect(std::string_view line, detail::MarkerCursor* markers) noexcept {
-  It begin = line.data();
-  It end = begin + line.size();
-  if (begin == end) return LogLevel::Info;
+LogLevel detect_general(It begin, It end, detail::MarkerCursor* markers) noexcept {
   // Most lines start with their first token; the call is only worth making when they do not.
   It first = begin;
   unsigned cls = kFirstByte.cls[static_cast<unsigned char>(*first)];
@@ -485,6 +482,36 @@ LogLevel detect(std::string_view line, detail::MarkerCursor* markers) noexcept {
   return LogLevel::Info;
 }
 
+// The text formats alone: what detect_general ends with, for a line that is neither JSON nor
+// the plain format and starts with its first token.
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+LogLevel detect_text(It begin, It end, detail::MarkerCursor* markers) noexcept {
+  LogLevel level = LogLevel::Info;
+  if (scan_text(begin, end, level, markers)) return level;
+  return LogLevel::Info;
+}
+
+// The detection, with the chunk's cursor of markers or nullptr. The shapes real loggers print
+// are decided here without a call (the plain format, JSON with the level first); everything else
+// goes to detect_text or detect_general, which give detect_general's result in every case: a line
+// whose first byte is a digit or text is, there too, tried as the plain format and then as text.
+MODHOST_HOT_INLINE LogLevel detect(std::string_view line, detail::MarkerCursor* markers) noexcept {
+  It begin = line.data();
+  It end = begin + line.size();
+  if (begin == end) return LogLevel::Info;
+  const unsigned cls = kFirstByte.cls[static_cast<unsigned char>(*begin)];
+  LogLevel level = LogLevel::Info;
+  if (cls == kDigit) {
+    if (scan_plain(begin, end, level)) return level;
+    return detect_text(begin, end, markers);
+  }
+  if (cls == kText) return detect_text(begin, end, markers);
+  if (cls == kBrace && json_level_first(begin + 1, end, level)) return level;
+  return detect_general(begin, end, markers);
+}
+
 }  // namespace
 
 LogLevel detect_log_level(std::string_view line) noexcept { return detect(line, nullptr); }
@@ -499,6 +526,18 @@ LogLevel detect_log_level_in_chunk(std::string_view line, MarkerCursor& markers)
 // looked at sixteen at a time, stopping at the first hit, as find_marker does; past them the
 // stretch is likely one without markers (a chunk of lines that name no level), and blocks of 64
 // bytes are first tested as a whole, with one movemask for four vectors.
+It MarkerCursor::first_in_line(It begin, It end) noexcept {
+  It p;
+  if (!ahead_) {
+    p = find_marker(begin, end);
+  } else {
+    p = next(begin);
+    if (p > end) p = end;  // the cursor answers for the whole chunk
+  }
+  ahead_ = p == end;
+  return p;
+}
+
 It MarkerCursor::scan(It p) noexcept {
   from_ = p;
 #if defined(MODHOST_LOG_LEVEL_SSE2)

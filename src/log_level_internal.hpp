@@ -23,6 +23,12 @@ class MarkerCursor {
   explicit MarkerCursor(std::string_view chunk) noexcept
       : end_(chunk.data() + chunk.size()), from_(end_), found_(end_) {}
 
+  // The first '=' or '[' in the line [begin, end) of the chunk, or `end`. Lines that have one
+  // (logfmt, most often near the start) are searched on their own, which is cheaper than a search
+  // that does not stop at the line's end; after a line without one, the next lines ask next(),
+  // until one of them has a marker again.
+  const char* first_in_line(const char* begin, const char* end) noexcept;
+
   // The first '=' or '[' at or after `q`, or the chunk's end. `q` must lie in the chunk or at its
   // end.
   const char* next(const char* q) noexcept {
@@ -38,6 +44,7 @@ class MarkerCursor {
   const char* end_;
   const char* from_;   // [from_, found_) holds no marker, and found_ is one or the end
   const char* found_;
+  bool ahead_ = false;  // whether the last line had no marker, so the next asks next()
 };
 
 // detect_log_level(line) for a line that lies inside the cursor's chunk, with the markers taken
