@@ -321,7 +321,39 @@ MODHOST_HOT_INLINE bool scan_plain(It p, It end, LogLevel& out) noexcept {
   if (end - p >= 19 && p[4] == '-' && p[7] == '-' && p[10] == 'T' && p[13] == ':' && p[16] == ':') {
     // The RFC 3339 shape tracing-subscriber prints: five separator bytes at fixed places are
     // enough to recognise it, and only the fraction and zone after them need scanning.
-    p = timestamp_end(p + 19, end);
+    p += 19;
+#if defined(MODHOST_LOG_LEVEL_SSE2)
+    if (end - p >= 16) {
+      // The fraction, the zone and the spaces after them usually fit in the next sixteen bytes:
+      // one block gives where the token ends and how many spaces follow, and when the first
+      // byte after them lies in the block too, the rest is decided here as below (the spaces
+      // skipped, colour or tab left to skip_separators, no space at all not a separator).
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const unsigned others = ~timestamp_block(p).bytes & 0xFFFFu;
+      if (others == 0) {
+        p = timestamp_end(p + 16, end);
+      } else {
+        const unsigned n = static_cast<unsigned>(__builtin_ctz(others));
+        const unsigned spaces = static_cast<unsigned>(
+            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
+        const unsigned run = static_cast<unsigned>(__builtin_ctz(~(spaces >> n)));
+        p += n + run;
+        if (n + run < 16) {
+          if (*p == '\t' || *p == '\x1b') {
+            p = skip_separators(p, end);
+          } else if (run == 0) {
+            return false;  // the token ended on a byte that is not a separator
+          }
+          return match_word(p, end, out);
+        }
+        // The spaces run to the end of the block: the code below skips the rest of them.
+      }
+    } else {
+      p = timestamp_end(p, end);
+    }
+#else
+    p = timestamp_end(p, end);
+#endif
   } else {
     // Any other token must still be all timestamp bytes, at least 8 of them, with a '-' or ':'.
     It token = p;
@@ -380,7 +412,7 @@ bool match_unquoted(It p, It end, LogLevel& out) noexcept {
 // can be recognised. One pass finds both, so a line with neither (most lines without a level)
 // is read once here, not once per marker. Sixteen bytes at a time where SSE2 is there (every
 // x86-64), a byte at a time elsewhere.
-It find_marker(It p, It end) noexcept {
+MODHOST_HOT_INLINE It find_marker(It p, It end) noexcept {
 #if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
   if (end - p >= 16) {
     const __m128i equals = _mm_set1_epi8('=');
