@@ -470,6 +470,27 @@ bool bracket_at(It open, It end, LogLevel& out) noexcept {
 // value is a level name, anywhere in the line. A key's letters cannot hold a '[' and a bracketed
 // name cannot hold a blank, so ordering matches by their marker ('=' or '[') orders them by
 // where they start.
+}  // namespace
+
+namespace detail {
+
+// Defined before its one use, so that it is inlined there.
+inline It MarkerCursor::first_in_line(It begin, It end) noexcept {
+  It p;
+  if (!ahead_) {
+    p = find_marker(begin, end);
+  } else {
+    p = next(begin);
+    if (p > end) p = end;  // the cursor answers for the whole chunk
+  }
+  ahead_ = p == end;
+  return p;
+}
+
+}  // namespace detail
+
+namespace {
+
 // `markers`, when the line has one, is the cursor of its chunk, which finds the line's first
 // marker; the markers after it, in a line that has one, are searched within the line.
 MODHOST_HOT_INLINE bool scan_text(It begin, It end, LogLevel& out,
@@ -558,18 +579,6 @@ LogLevel detect_log_level_in_chunk(std::string_view line, MarkerCursor& markers)
 // looked at sixteen at a time, stopping at the first hit, as find_marker does; past them the
 // stretch is likely one without markers (a chunk of lines that name no level), and blocks of 64
 // bytes are first tested as a whole, with one movemask for four vectors.
-It MarkerCursor::first_in_line(It begin, It end) noexcept {
-  It p;
-  if (!ahead_) {
-    p = find_marker(begin, end);
-  } else {
-    p = next(begin);
-    if (p > end) p = end;  // the cursor answers for the whole chunk
-  }
-  ahead_ = p == end;
-  return p;
-}
-
 It MarkerCursor::scan(It p) noexcept {
   from_ = p;
 #if defined(MODHOST_LOG_LEVEL_SSE2)

@@ -26,8 +26,8 @@ class MarkerCursor {
   // The first '=' or '[' in the line [begin, end) of the chunk, or `end`. Lines that have one
   // (logfmt, most often near the start) are searched on their own, which is cheaper than a search
   // that does not stop at the line's end; after a line without one, the next lines ask next(),
-  // until one of them has a marker again.
-  const char* first_in_line(const char* begin, const char* end) noexcept;
+  // until one of them has a marker again. Defined (inline, for its one caller) in log_level.cpp.
+  inline const char* first_in_line(const char* begin, const char* end) noexcept;
 
   // The first '=' or '[' at or after `q`, or the chunk's end. `q` must lie in the chunk or at its
   // end.
