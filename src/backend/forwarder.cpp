@@ -85,33 +85,36 @@ class StreamForwarder::Emitter {
   // memchr call.
   void chunk(std::string_view bytes) {
     const char* const data = bytes.data();
-    const std::size_t size = bytes.size();
+    const char* const end = data + bytes.size();
     const char* p = nullptr;  // the start of the next line, once the splitter had the first '\n'
     const std::size_t max = self_.splitter_.max_line_length();
     // Kept in locals: the sink is opaque code that could, for all the compiler knows, change any
     // member through the record it is given, so members would be reloaded after every call.
     const bool batch = static_cast<bool>(target_.batch);
-    const LogSink& sink = target_.sink;
-    const bool has_sink = static_cast<bool>(sink);
+    const LogSink* const sink = static_cast<bool>(target_.sink) ? &target_.sink : nullptr;
     MarkerCursor markers(bytes);
     LogRecord record = record_;
     record.continuation = false;
-    bool any = false;
-    for (std::size_t block = 0; block < size; block += 64) {
+    record.level = self_.last_level_;
+    for (const char* block = data; block != end;) {
       std::uint64_t bits;
-      if (size - block >= 64) {
-        bits = newline_bits(data + block);
+      const char* next;
+      if (end - block >= 64) {
+        bits = newline_bits(block);
+        next = block + 64;
       } else {
         // The last, shorter block is looked at in a zeroed copy: nothing past the chunk is read.
         alignas(16) char last[64] = {};
-        std::memcpy(last, data + block, size - block);
+        std::memcpy(last, block, static_cast<std::size_t>(end - block));
         bits = newline_bits(last);
+        next = end;
       }
       for (; bits != 0; bits &= bits - 1) {
-        const char* nl = data + block + __builtin_ctzll(bits);
+        const char* nl = block + __builtin_ctzll(bits);
         if (p == nullptr) {
           p = nl + 1;
           self_.splitter_.feed(std::string_view(data, static_cast<std::size_t>(p - data)), *this);
+          record.level = self_.last_level_;
           continue;
         }
         std::size_t n = static_cast<std::size_t>(nl - p);
@@ -120,22 +123,22 @@ class StreamForwarder::Emitter {
         if (n != 0 && nl[-1] == '\r') --n;
         record.line = std::string_view(p, n);
         record.level = detect_log_level_in_chunk(record.line, markers);
-        any = true;
         p = nl + 1;
         if (batch) {
           ::new (static_cast<void*>(slot(count_))) LogRecord(record);
           if (++count_ == kMaxBatchRecords) deliver();
-        } else if (has_sink) {
-          sink(record);
+        } else if (sink != nullptr) {
+          (*sink)(record);
         }
       }
+      block = next;
     }
   rest:
-    if (any) self_.last_level_ = record.level;
+    self_.last_level_ = record.level;
     if (p == nullptr) {
       self_.splitter_.feed(bytes, *this);
-    } else if (p != data + size) {
-      self_.splitter_.feed(std::string_view(p, static_cast<std::size_t>(data + size - p)), *this);
+    } else if (p != end) {
+      self_.splitter_.feed(std::string_view(p, static_cast<std::size_t>(end - p)), *this);
     }
   }
 #endif
