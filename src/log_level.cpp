@@ -27,9 +27,10 @@ namespace {
 
 using It = const char*;
 
-// The fast paths of the detection (the plain format, JSON with the level first) are forced inline
-// into detect(), so that those lines are decided without a call; the compiler's own choice keeps
-// some of them out of line.
+// The scanners every line of a shape runs through are forced inline into their one or two
+// callers: the fast paths (the plain format, JSON with the level first) into detect(), so that
+// those lines are decided without a call, and the marker search and logfmt check into the text
+// scan. The compiler's own choice kept some of them out of line, at a call's cost per line.
 #if defined(__GNUC__) || defined(__clang__)
 #define MODHOST_HOT_INLINE inline __attribute__((always_inline))
 #else
@@ -466,10 +467,6 @@ bool bracket_at(It open, It end, LogLevel& out) noexcept {
   return close != limit && match_level(p, static_cast<std::size_t>(close - p), out);
 }
 
-// The earliest logfmt pair (`level=warn`, `lvl="error"`) or bracketed token (`[ERROR]`) whose
-// value is a level name, anywhere in the line. A key's letters cannot hold a '[' and a bracketed
-// name cannot hold a blank, so ordering matches by their marker ('=' or '[') orders them by
-// where they start.
 }  // namespace
 
 namespace detail {
@@ -491,8 +488,11 @@ inline It MarkerCursor::first_in_line(It begin, It end) noexcept {
 
 namespace {
 
-// `markers`, when the line has one, is the cursor of its chunk, which finds the line's first
-// marker; the markers after it, in a line that has one, are searched within the line.
+// The earliest logfmt pair (`level=warn`, `lvl="error"`) or bracketed token (`[ERROR]`) whose
+// value is a level name, anywhere in the line. A key's letters cannot hold a '[' and a bracketed
+// name cannot hold a blank, so ordering matches by their marker ('=' or '[') orders them by
+// where they start. `markers`, when the line has one, is the cursor of its chunk, which finds the
+// line's first marker; the markers after it, in a line that has one, are searched within the line.
 MODHOST_HOT_INLINE bool scan_text(It begin, It end, LogLevel& out,
                                   detail::MarkerCursor* markers) noexcept {
   It p = markers != nullptr ? markers->first_in_line(begin, end) : find_marker(begin, end);
