@@ -18,6 +18,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "log_level_internal.hpp"
 #include "modhost/log.hpp"
 
 namespace modhost {
@@ -25,6 +26,16 @@ namespace modhost {
 namespace {
 
 using It = const char*;
+
+// The scanners every line of a shape runs through are forced inline into their one or two
+// callers: the fast paths (the plain format, JSON with the level first) into detect(), so that
+// those lines are decided without a call, and the marker search and logfmt check into the text
+// scan. The compiler's own choice kept some of them out of line, at a call's cost per line.
+#if defined(__GNUC__) || defined(__clang__)
+#define MODHOST_HOT_INLINE inline __attribute__((always_inline))
+#else
+#define MODHOST_HOT_INLINE inline
+#endif
 
 bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 
@@ -200,9 +211,12 @@ bool match_name_before(It p, It end, LogLevel& out, Terminator terminator) noexc
     out = level;
     return true;
   };
+  // Most lines are at INFO: that name is tried before the switch on the first byte (whose jump
+  // costs more than this test), and the switch only sees the others.
+  if (avail >= 4 && ieq<4>(p, "info")) return ends_at(4) && found(LogLevel::Info);
   switch (static_cast<unsigned char>(p[0]) | 0x20) {
     case 'i':
-      return avail >= 4 && ieq<4>(p, "info") && ends_at(4) && found(LogLevel::Info);
+      return false;  // "info" was tried above, and no other name starts with 'i'.
     case 'w':
       if (avail >= 4 && ieq<4>(p, "warn") && ends_at(4)) return found(LogLevel::Warn);
       return avail >= 7 && ieq<7>(p, "warning") && ends_at(7) && found(LogLevel::Warn);
@@ -229,7 +243,7 @@ bool match_name_before(It p, It end, LogLevel& out, Terminator terminator) noexc
 // it stops at this first member too, and a level name (letters only) followed by a quote is a
 // whole, unescaped string. Anything else (another first member, a value that is no level name,
 // an escape) is left to scan_json: false then.
-bool json_level_first(It p, It end, LogLevel& out) noexcept {
+MODHOST_HOT_INLINE bool json_level_first(It p, It end, LogLevel& out) noexcept {
   if (end - p < 10 || p[0] != '"' || !ieq<5>(p + 1, "level") || p[6] != '"' || p[7] != ':' ||
       p[8] != '"') {
     return false;
@@ -276,7 +290,7 @@ struct TimestampBlock {
   unsigned separators;
 };
 
-TimestampBlock timestamp_block(It p) noexcept {
+MODHOST_HOT_INLINE TimestampBlock timestamp_block(It p) noexcept {
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   const __m128i offset = _mm_sub_epi8(v, _mm_set1_epi8(0x2B));
   const __m128i in_range = _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(0x0F)), offset);
@@ -291,7 +305,7 @@ TimestampBlock timestamp_block(It p) noexcept {
 #endif
 
 // The end of the run of timestamp bytes at `p`.
-It timestamp_end(It p, It end) noexcept {
+MODHOST_HOT_INLINE It timestamp_end(It p, It end) noexcept {
 #if defined(MODHOST_LOG_LEVEL_SSE2)
   while (end - p >= 16) {
     const unsigned others = ~timestamp_block(p).bytes & 0xFFFFu;
@@ -304,11 +318,43 @@ It timestamp_end(It p, It end) noexcept {
 }
 
 // `p` is at the first byte of the line's first token, a digit.
-bool scan_plain(It p, It end, LogLevel& out) noexcept {
+MODHOST_HOT_INLINE bool scan_plain(It p, It end, LogLevel& out) noexcept {
   if (end - p >= 19 && p[4] == '-' && p[7] == '-' && p[10] == 'T' && p[13] == ':' && p[16] == ':') {
     // The RFC 3339 shape tracing-subscriber prints: five separator bytes at fixed places are
     // enough to recognise it, and only the fraction and zone after them need scanning.
-    p = timestamp_end(p + 19, end);
+    p += 19;
+#if defined(MODHOST_LOG_LEVEL_SSE2)
+    if (end - p >= 16) {
+      // The fraction, the zone and the spaces after them usually fit in the next sixteen bytes:
+      // one block gives where the token ends and how many spaces follow, and when the first
+      // byte after them lies in the block too, the rest is decided here as below (the spaces
+      // skipped, colour or tab left to skip_separators, no space at all not a separator).
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+      const unsigned others = ~timestamp_block(p).bytes & 0xFFFFu;
+      if (others == 0) {
+        p = timestamp_end(p + 16, end);
+      } else {
+        const unsigned n = static_cast<unsigned>(__builtin_ctz(others));
+        const unsigned spaces = static_cast<unsigned>(
+            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
+        const unsigned run = static_cast<unsigned>(__builtin_ctz(~(spaces >> n)));
+        p += n + run;
+        if (n + run < 16) {
+          if (*p == '\t' || *p == '\x1b') {
+            p = skip_separators(p, end);
+          } else if (run == 0) {
+            return false;  // the token ended on a byte that is not a separator
+          }
+          return match_word(p, end, out);
+        }
+        // The spaces run to the end of the block: the code below skips the rest of them.
+      }
+    } else {
+      p = timestamp_end(p, end);
+    }
+#else
+    p = timestamp_end(p, end);
+#endif
   } else {
     // Any other token must still be all timestamp bytes, at least 8 of them, with a '-' or ':'.
     It token = p;
@@ -367,7 +413,7 @@ bool match_unquoted(It p, It end, LogLevel& out) noexcept {
 // can be recognised. One pass finds both, so a line with neither (most lines without a level)
 // is read once here, not once per marker. Sixteen bytes at a time where SSE2 is there (every
 // x86-64), a byte at a time elsewhere.
-It find_marker(It p, It end) noexcept {
+MODHOST_HOT_INLINE It find_marker(It p, It end) noexcept {
 #if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
   if (end - p >= 16) {
     const __m128i equals = _mm_set1_epi8('=');
@@ -395,7 +441,7 @@ It find_marker(It p, It end) noexcept {
 
 // `eq` is a '=': whether it ends a `level` / `lvl` key (at the start of the line or after a
 // blank) whose value (possibly quoted) is a level name.
-bool logfmt_at(It begin, It eq, It end, LogLevel& out) noexcept {
+MODHOST_HOT_INLINE bool logfmt_at(It begin, It eq, It end, LogLevel& out) noexcept {
   It key = nullptr;
   if (eq - begin >= 5 && ieq<5>(eq - 5, "level")) key = eq - 5;
   else if (eq - begin >= 3 && ieq<3>(eq - 3, "lvl")) key = eq - 3;
@@ -421,23 +467,48 @@ bool bracket_at(It open, It end, LogLevel& out) noexcept {
   return close != limit && match_level(p, static_cast<std::size_t>(close - p), out);
 }
 
+}  // namespace
+
+namespace detail {
+
+// Defined before its one use, so that it is inlined there.
+inline It MarkerCursor::first_in_line(It begin, It end) noexcept {
+  It p;
+  if (!ahead_) {
+    p = find_marker(begin, end);
+  } else {
+    p = next(begin);
+    if (p > end) p = end;  // the cursor answers for the whole chunk
+  }
+  ahead_ = p == end;
+  return p;
+}
+
+}  // namespace detail
+
+namespace {
+
 // The earliest logfmt pair (`level=warn`, `lvl="error"`) or bracketed token (`[ERROR]`) whose
 // value is a level name, anywhere in the line. A key's letters cannot hold a '[' and a bracketed
 // name cannot hold a blank, so ordering matches by their marker ('=' or '[') orders them by
-// where they start.
-bool scan_text(It begin, It end, LogLevel& out) noexcept {
-  for (It p = find_marker(begin, end); p != end; p = find_marker(p + 1, end)) {
+// where they start. `markers`, when the line has one, is the cursor of its chunk, which finds the
+// line's first marker; the markers after it, in a line that has one, are searched within the line.
+MODHOST_HOT_INLINE bool scan_text(It begin, It end, LogLevel& out,
+                                  detail::MarkerCursor* markers) noexcept {
+  It p = markers != nullptr ? markers->first_in_line(begin, end) : find_marker(begin, end);
+  for (; p != end; p = find_marker(p + 1, end)) {
     if (*p == '[' ? bracket_at(p, end, out) : logfmt_at(begin, p, end, out)) return true;
   }
   return false;
 }
 
-}  // namespace
-
-LogLevel detect_log_level(std::string_view line) noexcept {
-  It begin = line.data();
-  It end = begin + line.size();
-  if (begin == end) return LogLevel::Info;
+// The whole detection, for the lines the fast paths of detect() leave: those that start with
+// blanks or colour sequences, and JSON whose first member is not the level. Out of line, so that
+// detect() itself calls nothing on its fast paths and needs no registers saved.
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+LogLevel detect_general(It begin, It end, detail::MarkerCursor* markers) noexcept {
   // Most lines start with their first token; the call is only worth making when they do not.
   It first = begin;
   unsigned cls = kFirstByte.cls[static_cast<unsigned char>(*first)];
@@ -460,8 +531,80 @@ LogLevel detect_log_level(std::string_view line) noexcept {
   }
 
   // The earliest logfmt pair or bracketed token wins.
-  if (scan_text(begin, end, level)) return level;
+  if (scan_text(begin, end, level, markers)) return level;
   return LogLevel::Info;
 }
+
+// The text formats alone: what detect_general ends with, for a line that is neither JSON nor
+// the plain format and starts with its first token.
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+LogLevel detect_text(It begin, It end, detail::MarkerCursor* markers) noexcept {
+  LogLevel level = LogLevel::Info;
+  if (scan_text(begin, end, level, markers)) return level;
+  return LogLevel::Info;
+}
+
+// The detection, with the chunk's cursor of markers or nullptr. The shapes real loggers print
+// are decided here without a call (the plain format, JSON with the level first); everything else
+// goes to detect_text or detect_general, which give detect_general's result in every case: a line
+// whose first byte is a digit or text is, there too, tried as the plain format and then as text.
+MODHOST_HOT_INLINE LogLevel detect(std::string_view line, detail::MarkerCursor* markers) noexcept {
+  It begin = line.data();
+  It end = begin + line.size();
+  if (begin == end) return LogLevel::Info;
+  const unsigned cls = kFirstByte.cls[static_cast<unsigned char>(*begin)];
+  LogLevel level = LogLevel::Info;
+  if (cls == kDigit) {
+    if (scan_plain(begin, end, level)) return level;
+    return detect_text(begin, end, markers);
+  }
+  if (cls == kText) return detect_text(begin, end, markers);
+  if (cls == kBrace && json_level_first(begin + 1, end, level)) return level;
+  return detect_general(begin, end, markers);
+}
+
+}  // namespace
+
+LogLevel detect_log_level(std::string_view line) noexcept { return detect(line, nullptr); }
+
+namespace detail {
+
+LogLevel detect_log_level_in_chunk(std::string_view line, MarkerCursor& markers) noexcept {
+  return detect(line, &markers);
+}
+
+// Markers are usually near in a line that has them (`ts=`, `level=`), so the first 64 bytes are
+// looked at sixteen at a time, stopping at the first hit, as find_marker does; past them the
+// stretch is likely one without markers (a chunk of lines that name no level), and blocks of 64
+// bytes are first tested as a whole, with one movemask for four vectors.
+It MarkerCursor::scan(It p) noexcept {
+  from_ = p;
+#if defined(MODHOST_LOG_LEVEL_SSE2)
+  if (end_ - p >= 64) {
+    const __m128i equals = _mm_set1_epi8('=');
+    const __m128i open = _mm_set1_epi8('[');
+    auto either = [&](It block) {
+      __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block));
+      return _mm_or_si128(_mm_cmpeq_epi8(bytes, equals), _mm_cmpeq_epi8(bytes, open));
+    };
+    for (It const stop = p + 64; p != stop; p += 16) {
+      if (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(either(p)))) {
+        return found_ = p + __builtin_ctz(mask);
+      }
+    }
+    while (end_ - p >= 64) {
+      const __m128i any = _mm_or_si128(_mm_or_si128(either(p), either(p + 16)),
+                                       _mm_or_si128(either(p + 32), either(p + 48)));
+      if (_mm_movemask_epi8(any) != 0) break;
+      p += 64;
+    }
+  }
+#endif
+  return found_ = find_marker(p, end_);
+}
+
+}  // namespace detail
 
 }  // namespace modhost

@@ -6,8 +6,13 @@
 // stream minus its line terminators, no piece and no buffer exceeds the maximum. Every piece goes
 // through detect_log_level from an exactly sized heap copy, so ASan sees any read past its end, and
 // its result must equal the reference detector's (log_level_reference.cpp), which has none of
-// the fast paths.
+// the fast paths. The stream also goes through the backend's StreamForwarder, in chunks that are
+// exactly sized heap copies, and its records must be the splitter's pieces with the levels of
+// detect_log_level: the forwarder finds lines and markers its own way (64-byte blocks, a cursor
+// over the chunk), and ASan sees any read past a chunk.
 
+#include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -17,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "backend/forwarder.hpp"
 #include "log_level_reference.hpp"
 #include "modhost/line_splitter.hpp"
 #include "modhost/log.hpp"
@@ -113,6 +119,49 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     plain.finish(sink_plain);
     with_flush.finish(sink_flush);
+  }
+
+  {
+    // The forwarder against the plain splitter (with the same flushes) and detect_log_level.
+    modhost::LineSplitter plain(max);
+    modhost::detail::StreamForwarder forwarder(modhost::StreamKind::Stdout, max);
+    std::vector<Piece> want, got;
+    std::vector<modhost::LogLevel> want_levels, got_levels;
+    modhost::LogLevel level = modhost::LogLevel::Info;
+    auto reference = [&](std::string_view line, bool continuation) {
+      if (!continuation) level = modhost::detect_log_level(line);
+      want.push_back({std::string(line), continuation});
+      want_levels.push_back(level);
+    };
+    const modhost::LogSink sink = [&](const modhost::LogRecord& r) {
+      got.push_back({std::string(r.line), r.continuation});
+      got_levels.push_back(r.level);
+    };
+    const modhost::detail::RecordContext context{"f", modhost::Uuid()};
+    const auto now = std::chrono::system_clock::now();
+    Chunker chunker(seed + 1);
+    std::size_t off = 0;
+    while (off < stream.size()) {
+      std::uint32_t r = chunker.next();
+      std::size_t n = std::min<std::size_t>(r % 300, stream.size() - off);
+      std::unique_ptr<char[]> copy(new char[n == 0 ? 1 : n]);
+      if (n != 0) std::memcpy(copy.get(), stream.data() + off, n);
+      plain.feed(std::string_view(copy.get(), n), reference);
+      forwarder.feed(std::string_view(copy.get(), n), context, sink, now);
+      if ((r >> 9) % 5 == 0) {
+        plain.flush(reference);
+        forwarder.flush(context, sink, now);
+      }
+      check(forwarder.has_partial() == (plain.buffered() != 0));
+      off += n;
+    }
+    plain.finish(reference);
+    forwarder.finish(context, sink, now);
+    check(got.size() == want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      check(got[i].text == want[i].text && got[i].continuation == want[i].continuation &&
+            got_levels[i] == want_levels[i]);
+    }
   }
 
   check(chunked.size() == at_once.size());
