@@ -9,13 +9,12 @@
 
 namespace modhost::detail {
 
-
 // Answers "where is the first '=' or '[' at or after q" over one chunk, the bytes where a logfmt
 // pair or a bracketed level can start. Answers are remembered, so while the questions move
 // forward (as they do when the lines of a chunk are detected in order) a stretch of bytes without
 // a marker is read once per chunk, not once per line: a chunk of lines that name no level costs
-// one pass plus a comparison per line. Questions may come in any order; one that goes back before what
-// is remembered scans again from there.
+// one pass plus a comparison per line. Questions may come in any order; one that goes back
+// before what is remembered scans again from there.
 class MarkerCursor {
  public:
   // Nothing is read until the first question, so lines that never ask (JSON, tracing) cost

@@ -38,7 +38,8 @@ bool is_clean_absolute(const std::string& path) {
 // The `PWD` that `sh` exports when started in `dir` with `inherited` in its environment: the
 // inherited value when it names `dir` (a path through a symlink stays as the user has it), else
 // the physical path (what getcwd() gives). nullopt when that cannot be found.
-std::optional<std::string> shell_pwd(const std::string& dir, const std::optional<std::string>& inherited) {
+std::optional<std::string> shell_pwd(const std::string& dir,
+                                     const std::optional<std::string>& inherited) {
   if (inherited && is_clean_absolute(*inherited) && same_file(*inherited, dir)) return inherited;
   std::unique_ptr<char, decltype(&::free)> real(::realpath(dir.c_str(), nullptr), &::free);
   if (!real) return std::nullopt;
