@@ -18,14 +18,19 @@
 #include <emmintrin.h>
 #endif
 
-#include "log_level_internal.hpp"
+#include "modhost_log_level.hpp"
+#include "modhost_level_words.hpp"
 #include "modhost/log.hpp"
 
 namespace modhost {
 
 namespace {
 
-using It = const char*;
+using detail::levels::ieq;
+using detail::levels::It;
+using detail::levels::JsonOutcome;
+using detail::levels::match_level;
+using detail::levels::scan_json;
 
 // The scanners every line of a shape runs through are forced inline into their one or two
 // callers: the fast paths (the plain format, JSON with the level first) into detect(), so that
@@ -54,61 +59,6 @@ struct FirstByteTable {
 };
 constexpr FirstByteTable kFirstByte;
 
-// Case-insensitive comparison of `N` bytes against a lowercase ASCII word: `byte | 0x20` equals a
-// lowercase letter only for that letter in either case, so no other byte can match. The bytes are
-// compared as at most two integers, the second load overlapping the first when N is not a power of
-// two (5 = 4 + 4 from offset 1); memcpy keeps it free of alignment and endianness assumptions.
-template <class Word>
-bool ieq_word(It p, const char* lower) noexcept {
-  Word have = 0;
-  Word want = 0;
-  Word fold = 0;
-  std::memcpy(&have, p, sizeof(Word));
-  std::memcpy(&want, lower, sizeof(Word));
-  std::memset(&fold, 0x20, sizeof(Word));
-  return (have | fold) == want;
-}
-
-template <std::size_t N>
-bool ieq(It p, const char (&lower)[N + 1]) noexcept {
-  static_assert(N == 3 || N == 4 || N == 5 || N == 7 || N == 8, "no word of this length");
-  using Word = std::conditional_t<(N < 4), std::uint16_t,
-                                  std::conditional_t<(N < 8), std::uint32_t, std::uint64_t>>;
-  if constexpr (sizeof(Word) == N) {
-    return ieq_word<Word>(p, lower);
-  } else {
-    constexpr std::size_t kTail = N - sizeof(Word);
-    return ieq_word<Word>(p, lower) && ieq_word<Word>(p + kTail, lower + kTail);
-  }
-}
-
-// Maps a level name (any case) to its level; false for anything else.
-bool match_level(It p, std::size_t n, LogLevel& out) noexcept {
-  switch (n) {
-    case 3:
-      if (ieq<3>(p, "err")) return out = LogLevel::Error, true;
-      return false;
-    case 4:
-      if (ieq<4>(p, "info")) return out = LogLevel::Info, true;
-      if (ieq<4>(p, "warn")) return out = LogLevel::Warn, true;
-      return false;
-    case 5:
-      if (ieq<5>(p, "error")) return out = LogLevel::Error, true;
-      if (ieq<5>(p, "debug")) return out = LogLevel::Debug, true;
-      if (ieq<5>(p, "trace")) return out = LogLevel::Trace, true;
-      if (ieq<5>(p, "fatal")) return out = LogLevel::Error, true;
-      if (ieq<5>(p, "panic")) return out = LogLevel::Error, true;
-      return false;
-    case 7:
-      if (ieq<7>(p, "warning")) return out = LogLevel::Warn, true;
-      return false;
-    case 8:
-      if (ieq<8>(p, "critical")) return out = LogLevel::Error, true;
-      return false;
-    default:
-      return false;
-  }
-}
 
 // Skips blanks and ANSI CSI sequences (ESC '[' ... final byte), which coloured tracing output
 // puts around its fields.
@@ -127,75 +77,6 @@ It skip_separators(It p, It end) noexcept {
   return p;
 }
 
-// ---- JSON ---------------------------------------------------------------------------------------
-
-enum class JsonOutcome { Found, NoLevel, Malformed };
-
-// Moves `p` just past the closing quote of the string whose opening quote was already consumed;
-// false when the string is not terminated. Backslash escapes are skipped as a pair of bytes.
-bool skip_json_string(It& p, It end) noexcept {
-  It from = p;
-  while (from != end) {
-    auto* quote = static_cast<It>(std::memchr(from, '"', static_cast<std::size_t>(end - from)));
-    if (quote == nullptr) return false;
-    // The quote is escaped when an odd number of backslashes precede it. The count stops at the
-    // previous quote or the string's start, so every byte is looked at a bounded number of times.
-    It b = quote;
-    while (b != p && b[-1] == '\\') --b;
-    from = quote + 1;
-    if ((quote - b) % 2 == 0) {
-      p = from;
-      return true;
-    }
-  }
-  return false;
-}
-
-It skip_json_ws(It p, It end) noexcept {
-  while (p != end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) ++p;
-  return p;
-}
-
-// `p` is just past the top-level '{'. Finds a top-level "level" member with a string value;
-// values of other members (nested objects and arrays included) are skipped by tracking depth and
-// strings, so a "level" inside them never counts.
-JsonOutcome scan_json(It p, It end, LogLevel& out) noexcept {
-  std::size_t depth = 1;  // Wide enough for any line in memory.
-  bool expect_key = true;
-  while (p != end) {
-    char c = *p++;
-    if (depth == 1 && expect_key && c != '"' && c != '}' && c != ' ' && c != '\t' && c != '\r' &&
-        c != '\n') {
-      // Where a member name must start, anything but a string means this is not JSON (the
-      // values themselves are skipped without being validated).
-      return JsonOutcome::Malformed;
-    }
-    if (c == '"') {
-      It start = p;
-      if (!skip_json_string(p, end)) return JsonOutcome::Malformed;
-      if (depth != 1 || !expect_key) continue;
-      expect_key = false;
-      std::size_t key_len = static_cast<std::size_t>(p - start) - 1;
-      p = skip_json_ws(p, end);
-      if (p == end || *p != ':') return JsonOutcome::Malformed;
-      p = skip_json_ws(p + 1, end);
-      if (key_len == 5 && ieq<5>(start, "level") && p != end && *p == '"') {
-        It value = ++p;
-        if (!skip_json_string(p, end)) return JsonOutcome::Malformed;
-        // An escaped name ("err\u006fr") is not worth decoding; it is simply not recognised.
-        if (match_level(value, static_cast<std::size_t>(p - value) - 1, out)) return JsonOutcome::Found;
-        return JsonOutcome::NoLevel;
-      }
-    } else if (c == '{' || c == '[') {
-      ++depth;
-    } else if (c == '}' || c == ']') {
-      if (--depth == 0) return JsonOutcome::NoLevel;
-    } else if (c == ',' && depth == 1) {
-      expect_key = true;
-    }
-  }
-  return JsonOutcome::Malformed;
-}
 
 // The level name at `p`, followed by `terminator(p[n])` where n is its length. Only the names
 // starting with p[0] are tried, and only the byte after each is looked at, so a value is never

@@ -13,7 +13,7 @@
 #define MODHOST_FORWARDER_SSE2 1
 #endif
 
-#include "log_level_internal.hpp"
+#include "modhost_log_level.hpp"
 
 namespace modhost::detail {
 

@@ -5,9 +5,10 @@
 // read loop's own work instead (memchr counting '\n' over the same chunks).
 //
 // Not part of bench_modhost; built and run by hand (docs/benchmarks.md has the commands): compile
-// it with src/backend/forwarder.cpp and src/log_level.cpp (-O2 -Iinclude -Isrc), then run
-// `valgrind --tool=callgrind ./forward_cost SHAPE LINES` with SHAPE one of tracing, nolevel, json,
-// logfmt, floor. Instructions per line = (total - total with LINES = 0) / LINES.
+// it with src/backend/forwarder.cpp, src/log_level.cpp and src/log_level_json.cpp (-O2 -Iinclude
+// -Isrc), then run `valgrind --tool=callgrind ./forward_cost SHAPE LINES` with SHAPE one of
+// tracing, nolevel, json, logfmt, floor. Instructions per line = (total - total with LINES = 0)
+// / LINES.
 
 #include <algorithm>
 #include <chrono>

@@ -38,7 +38,8 @@ $vendor_cmd -Wall -Wextra -Wpedantic -Werror "$here/main.cpp" -o "$work/vendor/c
 # headers tend to have: each must be the host's, never one of modhost's.
 own="$work/vendor/own"
 mkdir -p "$own"
-for name in platform process_state spawn_support cancellation_internal text strings; do
+for name in platform process_state spawn_support cancellation_internal text strings \
+    log_level_internal log_level_words; do
   echo "#define OWN_${name} 1" > "$own/$name.hpp"
   printf '#include "%s.hpp"\n#ifndef OWN_%s\n#error "%s.hpp is not the host own one"\n#endif\n' \
     "$name" "$name" "$name" >> "$work/vendor/own.cpp"
