@@ -252,7 +252,9 @@ bench: $(BENCH_BIN) $(TEST_CHILD) $(LINE_WRITER) $(if $(wildcard src/cli/main.cp
 run: tool
 	$(TOOL) start -f examples/Procfile
 
-# libFuzzer target for LineSplitter + detect_log_level (clang only).
+# libFuzzer target for LineSplitter + detect_log_level (clang only). New inputs go to the build's
+# corpus; test/fuzz/seeds (one line of each shape the fast paths take) and the dictionary of level
+# words start it where those paths are.
 FUZZ_BIN := $(BUILD)/fuzz_lines
 FUZZ_SECONDS ?= 60
 $(FUZZ_BIN): test/fuzz/fuzz_lines.cpp $(call read_list,test/fuzz/sources.txt)
@@ -260,7 +262,8 @@ $(FUZZ_BIN): test/fuzz/fuzz_lines.cpp $(call read_list,test/fuzz/sources.txt)
 	clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined $(MH_CPPFLAGS) $^ -o $@
 fuzz: $(FUZZ_BIN)
 	@mkdir -p $(BUILD)/fuzz-corpus
-	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(BUILD)/fuzz-corpus
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -dict=test/fuzz/levels.dict \
+	    $(BUILD)/fuzz-corpus test/fuzz/seeds
 
 # ---- make install: the public headers, the static library, the tool, and a pkg-config file that
 # gives a consumer everything it needs to link (`pkg-config --cflags --libs modhost`).

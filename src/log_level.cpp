@@ -4,8 +4,9 @@
 // nothing and moves only forward, so the whole detection is linear in the line's length. A table
 // of first bytes picks the scanner ('{' for JSON, a digit for the plain tracing format, anything
 // else for logfmt and brackets), and each scanner first tries the shape real loggers print (the
-// RFC 3339 timestamp of tracing-subscriber, a JSON object whose first member is its "level"),
-// which decides from the first few dozen bytes; only when that shape does not fit does the general
+// RFC 3339 timestamp of tracing-subscriber, a JSON object whose first member is its "level", a
+// logfmt line with its time pair first and its level pair second), which decides from the first
+// few dozen bytes; only when that shape does not fit does the general
 // scanner run, so the fast paths change no result.
 
 #include <cstddef>
@@ -14,11 +15,8 @@
 #include <string_view>
 #include <type_traits>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "modhost_log_level.hpp"
+#include "modhost_level_text.hpp"
 #include "modhost_level_words.hpp"
 #include "modhost/log.hpp"
 
@@ -26,23 +24,19 @@ namespace modhost {
 
 namespace {
 
+using detail::levels::bracket_at;
+using detail::levels::find_marker;
 using detail::levels::ieq;
+using detail::levels::is_blank;
 using detail::levels::It;
 using detail::levels::JsonOutcome;
+using detail::levels::logfmt_at;
+using detail::levels::logfmt_level_value;
+using detail::levels::logfmt_value;
 using detail::levels::match_level;
+using detail::levels::match_name_before;
 using detail::levels::scan_json;
 
-// The scanners every line of a shape runs through are forced inline into their one or two
-// callers: the fast paths (the plain format, JSON with the level first) into detect(), so that
-// those lines are decided without a call, and the marker search and logfmt check into the text
-// scan. The compiler's own choice kept some of them out of line, at a call's cost per line.
-#if defined(__GNUC__) || defined(__clang__)
-#define MODHOST_HOT_INLINE inline __attribute__((always_inline))
-#else
-#define MODHOST_HOT_INLINE inline
-#endif
-
-bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
 
 // What the first byte of a line (after blanks and colour sequences) lets it be.
 enum FirstByte : unsigned char { kText = 0, kDigit, kBrace, kSeparator };
@@ -77,47 +71,6 @@ It skip_separators(It p, It end) noexcept {
   return p;
 }
 
-
-// The level name at `p`, followed by `terminator(p[n])` where n is its length. Only the names
-// starting with p[0] are tried, and only the byte after each is looked at, so a value is never
-// scanned to its end. The same result as `terminator(p[n]) && match_level(p, n, out)` for every n.
-template <class Terminator>
-bool match_name_before(It p, It end, LogLevel& out, Terminator terminator) noexcept {
-  const auto avail = static_cast<std::size_t>(end - p);
-  if (avail < 3) return false;
-  auto ends_at = [&](std::size_t n) {
-    return avail == n ? terminator(end, true) : avail > n && terminator(p + n, false);
-  };
-  auto found = [&](LogLevel level) {
-    out = level;
-    return true;
-  };
-  // Most lines are at INFO: that name is tried before the switch on the first byte (whose jump
-  // costs more than this test), and the switch only sees the others.
-  if (avail >= 4 && ieq<4>(p, "info")) return ends_at(4) && found(LogLevel::Info);
-  switch (static_cast<unsigned char>(p[0]) | 0x20) {
-    case 'i':
-      return false;  // "info" was tried above, and no other name starts with 'i'.
-    case 'w':
-      if (avail >= 4 && ieq<4>(p, "warn") && ends_at(4)) return found(LogLevel::Warn);
-      return avail >= 7 && ieq<7>(p, "warning") && ends_at(7) && found(LogLevel::Warn);
-    case 'e':
-      if (avail >= 5 && ieq<5>(p, "error") && ends_at(5)) return found(LogLevel::Error);
-      return ieq<3>(p, "err") && ends_at(3) && found(LogLevel::Error);
-    case 'd':
-      return avail >= 5 && ieq<5>(p, "debug") && ends_at(5) && found(LogLevel::Debug);
-    case 't':
-      return avail >= 5 && ieq<5>(p, "trace") && ends_at(5) && found(LogLevel::Trace);
-    case 'f':
-      return avail >= 5 && ieq<5>(p, "fatal") && ends_at(5) && found(LogLevel::Error);
-    case 'p':
-      return avail >= 5 && ieq<5>(p, "panic") && ends_at(5) && found(LogLevel::Error);
-    case 'c':
-      return avail >= 8 && ieq<8>(p, "critical") && ends_at(8) && found(LogLevel::Error);
-    default:
-      return false;
-  }
-}
 
 // `p` is just past the top-level '{'. The shape most JSON loggers print, `{"level":"info",...`
 // (the key in any case), decided without scan_json: the result is the one scan_json gives, since
@@ -155,14 +108,13 @@ constexpr TimestampTable kTimestamp;
 
 // The token at `p` (up to a blank, an ESC or the end) is a level name. Names are letters only, so
 // a match never spans a blank.
-bool match_word(It p, It end, LogLevel& out) noexcept {
+MODHOST_HOT_INLINE bool match_word(It p, It end, LogLevel& out) noexcept {
   return match_name_before(p, end, out, [](It at, bool at_end) {
     return at_end || is_blank(*at) || *at == '\x1b';
   });
 }
 
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
-#define MODHOST_LOG_LEVEL_SSE2 1
+#if defined(MODHOST_LOG_LEVEL_SSE2)
 // The sixteen bytes at `p` by timestamp class: bit i of `bytes` is set when byte i is a timestamp
 // byte (kTimestamp class 1 or 3), bit i of `separators` when it is a '-' or ':' (class 3).
 // Timestamp bytes are 0x2B-0x3A ("+,-.0123456789:") but '/', and 'T' and 'Z'.
@@ -283,71 +235,6 @@ MODHOST_HOT_INLINE bool scan_plain(It p, It end, LogLevel& out) noexcept {
   return match_word(p, end, out);
 }
 
-// ---- logfmt and bracketed tokens ----------------------------------------------------------------
-
-// An unquoted logfmt value (up to a blank or the end) that is a level name.
-bool match_unquoted(It p, It end, LogLevel& out) noexcept {
-  return match_name_before(p, end, out, [](It at, bool at_end) { return at_end || is_blank(*at); });
-}
-
-// The first '=' or '[' in [p, end), or `end`: the bytes where a logfmt pair or a bracketed level
-// can be recognised. One pass finds both, so a line with neither (most lines without a level)
-// is read once here, not once per marker. Sixteen bytes at a time where SSE2 is there (every
-// x86-64), a byte at a time elsewhere.
-MODHOST_HOT_INLINE It find_marker(It p, It end) noexcept {
-#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
-  if (end - p >= 16) {
-    const __m128i equals = _mm_set1_epi8('=');
-    const __m128i open = _mm_set1_epi8('[');
-    auto hits = [&](It at) {
-      __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-      __m128i either = _mm_or_si128(_mm_cmpeq_epi8(bytes, equals), _mm_cmpeq_epi8(bytes, open));
-      return static_cast<unsigned>(_mm_movemask_epi8(either));
-    };
-    const It last = end - 16;
-    for (; p <= last; p += 16) {
-      if (unsigned mask = hits(p)) return p + __builtin_ctz(mask);
-    }
-    if (p == end) return end;
-    // The rest as the last sixteen bytes of the range, which overlap bytes already looked at:
-    // they are shifted out of the mask, so nothing past `end` is read and nothing before `p`
-    // is reported.
-    unsigned mask = hits(last) >> (p - last);
-    return mask != 0 ? p + __builtin_ctz(mask) : end;
-  }
-#endif
-  while (p != end && *p != '=' && *p != '[') ++p;
-  return p;
-}
-
-// `eq` is a '=': whether it ends a `level` / `lvl` key (at the start of the line or after a
-// blank) whose value (possibly quoted) is a level name.
-MODHOST_HOT_INLINE bool logfmt_at(It begin, It eq, It end, LogLevel& out) noexcept {
-  It key = nullptr;
-  if (eq - begin >= 5 && ieq<5>(eq - 5, "level")) key = eq - 5;
-  else if (eq - begin >= 3 && ieq<3>(eq - 3, "lvl")) key = eq - 3;
-  if (key == nullptr || (key != begin && !is_blank(key[-1]))) return false;
-  It value = eq + 1;
-  if (value != end && *value == '"') {
-    ++value;
-    auto* value_end =
-        static_cast<It>(std::memchr(value, '"', static_cast<std::size_t>(end - value)));
-    return value_end != nullptr &&
-           match_level(value, static_cast<std::size_t>(value_end - value), out);
-  }
-  return match_unquoted(value, end, out);
-}
-
-// `open` is a '[': whether a level name and a ']' follow. Level names are 3 to 8 bytes long, so
-// only that window is searched for the ']'.
-bool bracket_at(It open, It end, LogLevel& out) noexcept {
-  It p = open + 1;
-  It limit = end - p > 9 ? p + 9 : end;
-  It close = p;
-  while (close != limit && *close != ']') ++close;
-  return close != limit && match_level(p, static_cast<std::size_t>(close - p), out);
-}
-
 }  // namespace
 
 namespace detail {
@@ -427,10 +314,41 @@ LogLevel detect_text(It begin, It end, detail::MarkerCursor* markers) noexcept {
   return LogLevel::Info;
 }
 
+// What detect_text_first leaves: the value logfmt_level_value found (when it is not INFO), else
+// the text formats as detect_text scans them. Out of line, so that detect_text_first's own path
+// saves no registers.
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+LogLevel detect_text_rest(It begin, It end, detail::MarkerCursor* markers, It value) noexcept {
+  LogLevel level = LogLevel::Info;
+  if (value != nullptr && logfmt_value(value, end, level)) return level;
+  if (scan_text(begin, end, level, markers)) return level;
+  return LogLevel::Info;
+}
+
+// A line that starts with text: logfmt as loggers print it, else the text formats. Apart from
+// detect_text, so that lines starting with a digit do not pass through the logfmt check. When
+// the level pair's value is not INFO, detect_text_rest tries it: if it is no level name either,
+// the general scan reaches the same pair and goes on past it, so the result is the scan's.
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+LogLevel detect_text_first(It begin, It end, detail::MarkerCursor* markers) noexcept {
+  It value = logfmt_level_value(begin, end);
+  if (value != nullptr && end - value >= 4 && ieq<4>(value, "info") &&
+      (end - value == 4 || is_blank(value[4]))) {
+    return LogLevel::Info;
+  }
+  return detect_text_rest(begin, end, markers, value);
+}
+
 // The detection, with the chunk's cursor of markers or nullptr. The shapes real loggers print
-// are decided here without a call (the plain format, JSON with the level first); everything else
-// goes to detect_text or detect_general, which give detect_general's result in every case: a line
-// whose first byte is a digit or text is, there too, tried as the plain format and then as text.
+// are decided here without a call (the plain format, JSON with the level first, a number that
+// is no timestamp in a chunk's stretch without markers); everything else goes to
+// detect_text_first, detect_text or detect_general, which give detect_general's result in every
+// case: a line whose first byte is a digit or text is, there too, tried as the plain format and
+// then as text.
 MODHOST_HOT_INLINE LogLevel detect(std::string_view line, detail::MarkerCursor* markers) noexcept {
   It begin = line.data();
   It end = begin + line.size();
@@ -439,9 +357,10 @@ MODHOST_HOT_INLINE LogLevel detect(std::string_view line, detail::MarkerCursor* 
   LogLevel level = LogLevel::Info;
   if (cls == kDigit) {
     if (scan_plain(begin, end, level)) return level;
+    if (markers != nullptr && markers->none_in_line(begin, end)) return LogLevel::Info;
     return detect_text(begin, end, markers);
   }
-  if (cls == kText) return detect_text(begin, end, markers);
+  if (cls == kText) return detect_text_first(begin, end, markers);
   if (cls == kBrace && json_level_first(begin + 1, end, level)) return level;
   return detect_general(begin, end, markers);
 }

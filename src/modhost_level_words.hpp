@@ -1,7 +1,8 @@
 #pragma once
-// Internal: what the files of level detection share (log_level.cpp, the hot path, and
-// log_level_json.cpp, the general JSON scanner): case-insensitive word compares and the level
-// names, and the JSON scanner's entry. Not public API.
+// Internal: what the files of level detection share (log_level.cpp, the hot path,
+// modhost_level_text.hpp, its logfmt and bracket scanners, and log_level_json.cpp, the general
+// JSON scanner): case-insensitive word compares, the level names and their matchers, and the
+// JSON scanner's entry. Not public API.
 
 #include <cstddef>
 #include <cstdint>
@@ -9,6 +10,22 @@
 #include <type_traits>
 
 #include "modhost/log.hpp"
+
+// The scanners every line of a shape runs through are forced inline into their one or two
+// callers: the fast paths (the plain format, JSON with the level first) into detect(), so that
+// those lines are decided without a call, and the marker search and logfmt check into the text
+// scan. The compiler's own choice kept some of them out of line, at a call's cost per line.
+#if defined(__GNUC__) || defined(__clang__)
+#define MODHOST_HOT_INLINE inline __attribute__((always_inline))
+#else
+#define MODHOST_HOT_INLINE inline
+#endif
+
+// SSE2 is part of every x86-64; elsewhere each scanner has a portable loop beside it.
+#if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
+#include <emmintrin.h>
+#define MODHOST_LOG_LEVEL_SSE2 1
+#endif
 
 namespace modhost::detail::levels {
 
@@ -68,6 +85,60 @@ inline bool match_level(It p, std::size_t n, LogLevel& out) noexcept {
     default:
       return false;
   }
+}
+
+inline bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+
+// The level name at `p`, followed by `terminator(p[n])` where n is its length. Only the names
+// starting with p[0] are tried, and only the byte after each is looked at, so a value is never
+// scanned to its end. The same result as `terminator(p[n]) && match_level(p, n, out)` for every n.
+template <class Terminator>
+bool match_other_name_before(It p, It end, LogLevel& out, Terminator terminator) noexcept {
+  const auto avail = static_cast<std::size_t>(end - p);
+  if (avail < 3) return false;
+  auto ends_at = [&](std::size_t n) {
+    return avail == n ? terminator(end, true) : avail > n && terminator(p + n, false);
+  };
+  auto found = [&](LogLevel level) {
+    out = level;
+    return true;
+  };
+  switch (static_cast<unsigned char>(p[0]) | 0x20) {
+    case 'i':
+      return false;  // "info" was tried, and no other name starts with 'i'.
+    case 'w':
+      if (avail >= 4 && ieq<4>(p, "warn") && ends_at(4)) return found(LogLevel::Warn);
+      return avail >= 7 && ieq<7>(p, "warning") && ends_at(7) && found(LogLevel::Warn);
+    case 'e':
+      if (avail >= 5 && ieq<5>(p, "error") && ends_at(5)) return found(LogLevel::Error);
+      return ieq<3>(p, "err") && ends_at(3) && found(LogLevel::Error);
+    case 'd':
+      return avail >= 5 && ieq<5>(p, "debug") && ends_at(5) && found(LogLevel::Debug);
+    case 't':
+      return avail >= 5 && ieq<5>(p, "trace") && ends_at(5) && found(LogLevel::Trace);
+    case 'f':
+      return avail >= 5 && ieq<5>(p, "fatal") && ends_at(5) && found(LogLevel::Error);
+    case 'p':
+      return avail >= 5 && ieq<5>(p, "panic") && ends_at(5) && found(LogLevel::Error);
+    case 'c':
+      return avail >= 8 && ieq<8>(p, "critical") && ends_at(8) && found(LogLevel::Error);
+    default:
+      return false;
+  }
+}
+
+// Most lines are at INFO: that name is tried here, inline in each caller, and the other names
+// by a call.
+template <class Terminator>
+MODHOST_HOT_INLINE bool match_name_before(It p, It end, LogLevel& out,
+                                          Terminator terminator) noexcept {
+  const auto avail = end - p;
+  if (avail >= 4 && ieq<4>(p, "info")) {
+    if (!(avail == 4 ? terminator(end, true) : terminator(p + 4, false))) return false;
+    out = LogLevel::Info;
+    return true;
+  }
+  return match_other_name_before(p, end, out, terminator);
 }
 
 // What scan_json found in a line that starts with '{'.

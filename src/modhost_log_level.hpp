@@ -28,6 +28,13 @@ class MarkerCursor {
   // until one of them has a marker again. Defined (inline, for its one caller) in log_level.cpp.
   inline const char* first_in_line(const char* begin, const char* end) noexcept;
 
+  // Whether the line [begin, end) of the chunk is known to hold no '=' or '[' without a search of
+  // its own: the last line had none, and the cursor's next marker lies past this line too. Lines
+  // of a chunk without levels are then decided without a call.
+  bool none_in_line(const char* begin, const char* end) noexcept {
+    return ahead_ && next(begin) >= end;
+  }
+
   // The first '=' or '[' at or after `q`, or the chunk's end. `q` must lie in the chunk or at its
   // end.
   const char* next(const char* q) noexcept {

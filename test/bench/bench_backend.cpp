@@ -288,7 +288,7 @@ BENCHMARK(BM_W3_Paired)
     ->Apply(w3_shapes)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
-    ->Iterations(9);
+    ->Iterations(25);
 
 // ---- W5 -----------------------------------------------------------------------------------------
 

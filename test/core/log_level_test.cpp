@@ -104,6 +104,49 @@ TEST(DetectLogLevel, Logfmt) {
   EXPECT_EQ(detect("level=\"error"), LogLevel::Info);
 }
 
+// Lines of 48 bytes and more, in the shape loggers print (a time pair, then the level pair), are
+// decided from their first stops; the same rules must come out as for shorter lines.
+TEST(DetectLogLevel, LogfmtAsLoggersPrintIt) {
+  EXPECT_EQ(detect("ts=2026-11-26T18:00:00.000Z level=warn seq=000000001 msg=xxxxxxxx"),
+            LogLevel::Warn);
+  EXPECT_EQ(detect("ts=2026-11-26T18:00:00.000Z level=info seq=000000001 msg=xxxxxxxx"),
+            LogLevel::Info);
+  // The blank after the time past the first 32 bytes.
+  EXPECT_EQ(detect("time=2026-11-26T18:00:00.000000000+01:00 level=ERROR msg=xxxxxxxx"),
+            LogLevel::Error);
+  EXPECT_EQ(detect("timestamp=2026-11-26T18:00:00.000000000Z lvl=debug"), LogLevel::Debug);
+  EXPECT_EQ(detect("timestamp=2026-11-26T18:00:00.000000000Z level=INFO"), LogLevel::Info);
+  EXPECT_EQ(detect("ts=2026-11-26T18:00:00.000Z level=\"warn\" msg=\"xxxxxxxxxxxxxxxx\""),
+            LogLevel::Warn);
+  // The level pair first, after a tab, and with a value that is no level name.
+  EXPECT_EQ(detect("level=warn ts=2026-11-26T18:00:00.000Z msg=xxxxxxxxxxxxxxxxxxxx"),
+            LogLevel::Warn);
+  EXPECT_EQ(detect("x\tlevel=warn ts=2026-11-26T18:00:00.000Z msg=xxxxxxxxxxxxxxxxxxx"),
+            LogLevel::Warn);
+  EXPECT_EQ(detect("level=notice ts=2026-11-26T18:00:00.000Z [error] msg=xxxxxxxxxxxx"),
+            LogLevel::Error);
+  // A second pair whose value is no level name leaves the later markers to decide.
+  EXPECT_EQ(detect("ts=2026-11-26T18:00:00.000Z level=notice level=error msg=xxxxxxxxxxx"),
+            LogLevel::Error);
+  EXPECT_EQ(detect("ts=2026-11-26T18:00:00.000Z level=info_x [warn] msg=xxxxxxxxxxxxxxx"),
+            LogLevel::Warn);
+  EXPECT_EQ(detect("ts=2026-11-26T18:00:00.000Z level=infos msg=xxxxxxxxxxxxxxxxxxxxxxx"),
+            LogLevel::Info);
+  // An earlier marker, a tab or a quoted blank: the general scan, with the same rules.
+  EXPECT_EQ(detect("ts=2026-11-26T18:00:00.000Z [warn] level=error msg=xxxxxxxxxxxxxxx"),
+            LogLevel::Warn);
+  EXPECT_EQ(detect("ts=2026[warn]-26T18:00:00.000Z level=error msg=xxxxxxxxxxxxxxxxxxxxx"),
+            LogLevel::Warn);
+  EXPECT_EQ(detect("ts=2026-11-26T18:00:00.000Z\tlevel=error msg=xxxxxxxxxxxxxxxxxxxxxx"),
+            LogLevel::Error);
+  EXPECT_EQ(detect("time=\"2026-11-26 18:00:00\" level=warn msg=xxxxxxxxxxxxxxxxxxxxxxx"),
+            LogLevel::Warn);
+  EXPECT_EQ(detect("ts=2026-11-26T18:00:00.000Z sublevel=error msg=xxxxxxxxxxxxxxxxxxxx"),
+            LogLevel::Info);
+  EXPECT_EQ(detect("ts=2026-11-26T18:00:00.000Z msg=xxxxxxxxxxxxxxxxxxxx level=error"),
+            LogLevel::Error);
+}
+
 TEST(DetectLogLevel, Bracketed) {
   EXPECT_EQ(detect("[ERROR] something broke"), LogLevel::Error);
   EXPECT_EQ(detect("worker 3 [warning] slow"), LogLevel::Warn);
@@ -139,6 +182,9 @@ TEST(DetectLogLevel, NeverReadsPastTheEnd) {
       // First tokens long enough for the sixteen-byte timestamp scans, ending at every length.
       "0000000000 xxxxxxxxxxxxxxxxxxxx level=warn", "12:00:00.000000000000000 WARN x",
       "2026-11-26T18:00:00.123456789012345Z  INFO x", "2026-11-26T18:00:00.1234567890123456789",
+      // Logfmt lines long enough for the first-stops path, ending at every length.
+      "ts=2026-11-26T18:00:00.000Z level=info seq=000000001 msg=xxxx",
+      "timestamp=2026-11-26T18:00:00.000000000Z level=warn", "level=\"warn\" ts=2026-11-26T18:00:00Z xx",
   };
   for (const char* in : inputs) {
     std::string_view full(in);
@@ -155,6 +201,10 @@ TEST(DetectLogLevel, NeverReadsPastTheEnd) {
   EXPECT_EQ(detect_log_level(buffer.place("2026-11-26T18:00:00.123456789012345Z WARN")),
             LogLevel::Warn);
   EXPECT_EQ(detect_log_level(buffer.place("12:00:00.000000000000000 ERROR")), LogLevel::Error);
+  EXPECT_EQ(detect_log_level(buffer.place("timestamp=2026-11-26T18:00:00.000000000Z lvl=WARN")),
+            LogLevel::Warn);
+  EXPECT_EQ(detect_log_level(buffer.place("timestamp=2026-11-26T18:00:00.000000000Z lvl=INFO")),
+            LogLevel::Info);
 }
 
 }  // namespace
