@@ -22,29 +22,38 @@ std::string_view color_for(int index) noexcept {
   return kPalette[static_cast<std::size_t>(index) % (sizeof(kPalette) / sizeof(kPalette[0]))];
 }
 
-void append_line(std::string& out, const OutputStyle& style, std::string_view hms,
-                 std::string_view label, int color_index, LogLevel level, std::string_view text) {
-  if (style.prefix) {
-    if (style.color) {
-      out += "\x1b[";
-      out += color_for(color_index);
-      out += 'm';
-    }
-    if (style.timestamps) {
-      out += hms;
-      out += ' ';
-    }
-    out += label;
-    if (label.size() < style.label_width) out.append(style.label_width - label.size(), ' ');
-    out += " |";
-    if (style.color) out += kReset;
+void append_prefix(std::string& out, const OutputStyle& style, std::string_view hms,
+                   std::string_view label, int color_index) {
+  if (!style.prefix) return;
+  if (style.color) {
+    out += "\x1b[";
+    out += color_for(color_index);
+    out += 'm';
+  }
+  if (style.timestamps) {
+    out += hms;
     out += ' ';
   }
+  out += label;
+  if (label.size() < style.label_width) out.append(style.label_width - label.size(), ' ');
+  out += " |";
+  if (style.color) out += kReset;
+  out += ' ';
+}
+
+void append_text(std::string& out, const OutputStyle& style, LogLevel level,
+                 std::string_view text) {
   const bool tint = style.color && (level == LogLevel::Error || level == LogLevel::Warn);
   if (tint) out += level == LogLevel::Error ? "\x1b[31m" : "\x1b[33m";
   out += text;
   if (tint) out += kReset;
   out += '\n';
+}
+
+void append_line(std::string& out, const OutputStyle& style, std::string_view hms,
+                 std::string_view label, int color_index, LogLevel level, std::string_view text) {
+  append_prefix(out, style, hms, label, color_index);
+  append_text(out, style, level, text);
 }
 
 std::string format_line(const OutputStyle& style, std::string_view hms, std::string_view label,
@@ -74,17 +83,24 @@ void OutputWriter::lines(const LogRecord* records, std::size_t count, std::strin
   const std::size_t prefix_bytes = style_.label_width + 48;
   std::string buffer;
   std::uint64_t in_buffer = 0;
-  // The clock column changes once a second: local_hms (a localtime_r) runs once per second seen.
+  // The clock column changes once a second: local_hms (a localtime_r) and the prefix it is part
+  // of are made once per second seen, and each line copies the prefix whole.
   std::time_t hms_second = 0;
-  std::string hms;
+  std::string prefix;
+  bool have_prefix = false;
   for (std::size_t i = 0; i < count; ++i) {
     const LogRecord& r = records[i];
     if (stamped) {
       std::time_t second = std::chrono::system_clock::to_time_t(r.timestamp);
-      if (hms.empty() || second != hms_second) {
-        hms = local_hms(r.timestamp);
+      if (!have_prefix || second != hms_second) {
+        prefix.clear();
+        append_prefix(prefix, style_, local_hms(r.timestamp), label, color_index);
         hms_second = second;
+        have_prefix = true;
       }
+    } else if (!have_prefix) {
+      append_prefix(prefix, style_, std::string_view(), label, color_index);
+      have_prefix = true;
     }
     if (in_buffer == 0) {
       // A buffer the queue's writer gave back (or a new one), with room for the lines still to
@@ -96,7 +112,8 @@ void OutputWriter::lines(const LogRecord* records, std::size_t count, std::strin
       }
       buffer.reserve(need);
     }
-    append_line(buffer, style_, hms, label, color_index, r.level, r.line);
+    buffer += prefix;
+    append_text(buffer, style_, r.level, r.line);
     ++in_buffer;
     if (buffer.size() >= kBufferBytes) {
       queue_.push(std::move(buffer), wait, in_buffer);

@@ -51,6 +51,15 @@ std::string format_line(const OutputStyle& style, std::string_view hms, std::str
 void append_line(std::string& out, const OutputStyle& style, std::string_view hms,
                  std::string_view label, int color_index, LogLevel level, std::string_view text);
 
+/// The part of `format_line` before the text, appended to `out`: the same for every line of one
+/// process within one second, so a batch formats it once.
+void append_prefix(std::string& out, const OutputStyle& style, std::string_view hms,
+                   std::string_view label, int color_index);
+
+/// The rest of `format_line` after `append_prefix`: the text, tinted by `level` with colours,
+/// and the '\n'.
+void append_text(std::string& out, const OutputStyle& style, LogLevel level, std::string_view text);
+
 /// The capacity of the tool's output queue: enough to ride out a burst, small enough to bound
 /// memory (see `OutputQueue`).
 inline constexpr std::size_t kOutputQueueCapacity = 1024 * 1024;

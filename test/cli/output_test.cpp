@@ -10,9 +10,11 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cli/output.hpp"
 #include "cli/output_queue.hpp"
+#include "cli/terminal.hpp"
 
 namespace modhost::cli {
 namespace {
@@ -131,6 +133,45 @@ TEST(Output, WriterWritesWholeLinesInOrderOnItsThread) {
   ASSERT_NE(nl, std::string::npos) << all;
   EXPECT_TRUE(clock_then(all.substr(0, nl + 1), "web.1  | one\n")) << all;
   EXPECT_TRUE(clock_then(all.substr(nl + 1), "system | started\n")) << all;
+}
+
+// A batch formats its prefix once per second seen and copies it into each line: the result must
+// be each record's own format_line, in every style, also when the second changes within the batch.
+TEST(Output, ABatchIsFormattedAsItsLinesOneByOne) {
+  using std::chrono::milliseconds;
+  const auto t0 = std::chrono::system_clock::time_point(std::chrono::seconds(1764781200));
+  const LogRecord base{};
+  std::vector<LogRecord> records(6, base);
+  const milliseconds offsets[] = {milliseconds(0), milliseconds(999), milliseconds(1000),
+                                  milliseconds(1500), milliseconds(2500), milliseconds(2500)};
+  const LogLevel levels[] = {LogLevel::Info, LogLevel::Warn, LogLevel::Error,
+                             LogLevel::Info, LogLevel::Debug, LogLevel::Error};
+  const char* const texts[] = {"one", "two", "", "four four", "five", "six"};
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    records[i].timestamp = t0 + offsets[i];
+    records[i].level = levels[i];
+    records[i].line = texts[i];
+  }
+  for (int variant = 0; variant < 8; ++variant) {
+    OutputStyle s;
+    s.timestamps = (variant & 1) != 0;
+    s.prefix = (variant & 2) != 0;
+    s.color = (variant & 4) != 0;
+    s.label_width = 8;
+    std::string want;
+    for (const LogRecord& r : records) {
+      want += format_line(s, s.timestamps ? local_hms(r.timestamp) : std::string(), "web.1", 2,
+                          r.level, r.line);
+    }
+    auto gate = std::make_shared<Gate>();
+    OutputWriter w(s, gate->writer(gate));
+    ASSERT_TRUE(w.start().ok());
+    w.lines(records.data(), records.size(), "web.1", 2, PushWait::ForRoom);
+    w.close(gate->on_flushed(gate));
+    ASSERT_TRUE(gate->wait([&] { return gate->flushed; }));
+    EXPECT_EQ(w.finish().lines, 0u);
+    EXPECT_EQ(gate->text(), want) << "variant " << variant;
+  }
 }
 
 TEST(Output, WriterStopsAfterAFailedWriteAndSaysSoOnce) {
