@@ -273,9 +273,7 @@ MODHOST_HOT_INLINE bool scan_text(It begin, It end, LogLevel& out,
 // The whole detection, for the lines the fast paths of detect() leave: those that start with
 // blanks or colour sequences, and JSON whose first member is not the level. Out of line, so that
 // detect() itself calls nothing on its fast paths and needs no registers saved.
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((noinline))
-#endif
+MODHOST_NOINLINE
 LogLevel detect_general(It begin, It end, detail::MarkerCursor* markers) noexcept {
   // Most lines start with their first token; the call is only worth making when they do not.
   It first = begin;
@@ -305,9 +303,7 @@ LogLevel detect_general(It begin, It end, detail::MarkerCursor* markers) noexcep
 
 // The text formats alone: what detect_general ends with, for a line that is neither JSON nor
 // the plain format and starts with its first token.
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((noinline))
-#endif
+MODHOST_NOINLINE
 LogLevel detect_text(It begin, It end, detail::MarkerCursor* markers) noexcept {
   LogLevel level = LogLevel::Info;
   if (scan_text(begin, end, level, markers)) return level;
@@ -317,9 +313,7 @@ LogLevel detect_text(It begin, It end, detail::MarkerCursor* markers) noexcept {
 // What detect_text_first leaves: the value logfmt_level_value found (when it is not INFO), else
 // the text formats as detect_text scans them. Out of line, so that detect_text_first's own path
 // saves no registers.
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((noinline))
-#endif
+MODHOST_NOINLINE
 LogLevel detect_text_rest(It begin, It end, detail::MarkerCursor* markers, It value) noexcept {
   LogLevel level = LogLevel::Info;
   if (value != nullptr && logfmt_value(value, end, level)) return level;
@@ -331,9 +325,7 @@ LogLevel detect_text_rest(It begin, It end, detail::MarkerCursor* markers, It va
 // detect_text, so that lines starting with a digit do not pass through the logfmt check. When
 // the level pair's value is not INFO, detect_text_rest tries it: if it is no level name either,
 // the general scan reaches the same pair and goes on past it, so the result is the scan's.
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((noinline))
-#endif
+MODHOST_NOINLINE
 LogLevel detect_text_first(It begin, It end, detail::MarkerCursor* markers) noexcept {
   It value = logfmt_level_value(begin, end);
   if (value != nullptr && end - value >= 4 && ieq<4>(value, "info") &&
@@ -383,20 +375,15 @@ It MarkerCursor::scan(It p) noexcept {
   from_ = p;
 #if defined(MODHOST_LOG_LEVEL_SSE2)
   if (end_ - p >= 64) {
-    const __m128i equals = _mm_set1_epi8('=');
-    const __m128i open = _mm_set1_epi8('[');
-    auto either = [&](It block) {
-      __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block));
-      return _mm_or_si128(_mm_cmpeq_epi8(bytes, equals), _mm_cmpeq_epi8(bytes, open));
-    };
+    using detail::levels::marker_bytes;
     for (It const stop = p + 64; p != stop; p += 16) {
-      if (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(either(p)))) {
+      if (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(marker_bytes(p)))) {
         return found_ = p + __builtin_ctz(mask);
       }
     }
     while (end_ - p >= 64) {
-      const __m128i any = _mm_or_si128(_mm_or_si128(either(p), either(p + 16)),
-                                       _mm_or_si128(either(p + 32), either(p + 48)));
+      const __m128i any = _mm_or_si128(_mm_or_si128(marker_bytes(p), marker_bytes(p + 16)),
+                                       _mm_or_si128(marker_bytes(p + 32), marker_bytes(p + 48)));
       if (_mm_movemask_epi8(any) != 0) break;
       p += 64;
     }

@@ -19,6 +19,15 @@ MODHOST_HOT_INLINE bool match_unquoted(It p, It end, LogLevel& out) noexcept {
   return match_name_before(p, end, out, [](It at, bool at_end) { return at_end || is_blank(*at); });
 }
 
+#if defined(MODHOST_LOG_LEVEL_SSE2)
+// The sixteen bytes at `p` compared with the markers: each byte that is a '=' or a '[' all ones.
+MODHOST_HOT_INLINE __m128i marker_bytes(It p) noexcept {
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  return _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('=')),
+                      _mm_cmpeq_epi8(bytes, _mm_set1_epi8('[')));
+}
+#endif
+
 // The first '=' or '[' in [p, end), or `end`: the bytes where a logfmt pair or a bracketed level
 // can be recognised. One pass finds both, so a line with neither (most lines without a level)
 // is read once here, not once per marker. Sixteen bytes at a time where SSE2 is there (every
@@ -26,13 +35,7 @@ MODHOST_HOT_INLINE bool match_unquoted(It p, It end, LogLevel& out) noexcept {
 MODHOST_HOT_INLINE It find_marker(It p, It end) noexcept {
 #if defined(MODHOST_LOG_LEVEL_SSE2)
   if (end - p >= 16) {
-    const __m128i equals = _mm_set1_epi8('=');
-    const __m128i open = _mm_set1_epi8('[');
-    auto hits = [&](It at) {
-      __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-      __m128i either = _mm_or_si128(_mm_cmpeq_epi8(bytes, equals), _mm_cmpeq_epi8(bytes, open));
-      return static_cast<unsigned>(_mm_movemask_epi8(either));
-    };
+    auto hits = [](It at) { return static_cast<unsigned>(_mm_movemask_epi8(marker_bytes(at))); };
     const It last = end - 16;
     for (; p <= last; p += 16) {
       if (unsigned mask = hits(p)) return p + __builtin_ctz(mask);

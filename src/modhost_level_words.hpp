@@ -15,10 +15,14 @@
 // callers: the fast paths (the plain format, JSON with the level first) into detect(), so that
 // those lines are decided without a call, and the marker search and logfmt check into the text
 // scan. The compiler's own choice kept some of them out of line, at a call's cost per line.
+// The rest of the detection is kept out of line (MODHOST_NOINLINE), so that the paths that decide
+// a line early save no registers for it.
 #if defined(__GNUC__) || defined(__clang__)
 #define MODHOST_HOT_INLINE inline __attribute__((always_inline))
+#define MODHOST_NOINLINE __attribute__((noinline))
 #else
 #define MODHOST_HOT_INLINE inline
+#define MODHOST_NOINLINE
 #endif
 
 // SSE2 is part of every x86-64; elsewhere each scanner has a portable loop beside it.
