@@ -1,6 +1,7 @@
 #pragma once
-// Internal: level detection over many lines of one chunk, for the log forwarder. Not public API:
-// the public detect_log_level (modhost/log.hpp) gives the same result for every line.
+// Internal: the marker cursor of level detection over many lines of one chunk, for the log
+// forwarder; detect_log_level_in_chunk (modhost_level_fast.hpp) takes it. Not public API: the
+// public detect_log_level (modhost/log.hpp) gives the same result for every line.
 
 #include <cstddef>
 #include <string_view>
@@ -52,9 +53,5 @@ class MarkerCursor {
   const char* found_;
   bool ahead_ = false;  // whether the last line had no marker, so the next asks next()
 };
-
-// detect_log_level(line) for a line that lies inside the cursor's chunk, with the markers taken
-// from the cursor instead of from a scan of the line.
-LogLevel detect_log_level_in_chunk(std::string_view line, MarkerCursor& markers) noexcept;
 
 }  // namespace modhost::detail

@@ -13,7 +13,7 @@
 #define MODHOST_FORWARDER_SSE2 1
 #endif
 
-#include "modhost_log_level.hpp"
+#include "modhost_level_fast.hpp"
 
 namespace modhost::detail {
 

@@ -39,7 +39,7 @@ $vendor_cmd -Wall -Wextra -Wpedantic -Werror "$here/main.cpp" -o "$work/vendor/c
 own="$work/vendor/own"
 mkdir -p "$own"
 for name in platform process_state spawn_support cancellation_internal text strings \
-    log_level_internal log_level_words level_text; do
+    log_level_internal log_level_words level_text level_fast; do
   echo "#define OWN_${name} 1" > "$own/$name.hpp"
   printf '#include "%s.hpp"\n#ifndef OWN_%s\n#error "%s.hpp is not the host own one"\n#endif\n' \
     "$name" "$name" "$name" >> "$work/vendor/own.cpp"
