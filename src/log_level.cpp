@@ -8,8 +8,8 @@
 // else for logfmt and brackets), and each scanner first tries the shape real loggers print (the
 // RFC 3339 timestamp of tracing-subscriber, a JSON object whose first member is its "level", a
 // logfmt line with its time pair first and its level pair second), which decides from the first
-// few dozen bytes; only when that shape does not fit does the general
-// scanner run, so the fast paths change no result.
+// few dozen bytes; only when that shape does not fit does the general scanner run, so the fast
+// paths change no result.
 
 #include <cstddef>
 #include <cstdint>
@@ -122,10 +122,7 @@ LogLevel detect_text_rest(It begin, It end, MarkerCursor* markers, It value) noe
 MODHOST_NOINLINE
 LogLevel detect_text_first(It begin, It end, MarkerCursor* markers) noexcept {
   It value = logfmt_level_value(begin, end);
-  if (value != nullptr && end - value >= 4 && ieq<4>(value, "info") &&
-      (end - value == 4 || is_blank(value[4]))) {
-    return LogLevel::Info;
-  }
+  if (value != nullptr && info_before(value, end, UnquotedEnd{})) return LogLevel::Info;
   return detect_text_rest(begin, end, markers, value);
 }
 

@@ -14,9 +14,14 @@ namespace modhost::detail::levels {
 
 // ---- logfmt and bracketed tokens ----------------------------------------------------------------
 
-// An unquoted logfmt value (up to a blank or the end) that is a level name.
+// Where an unquoted logfmt value ends: at a blank or the end of the line.
+struct UnquotedEnd {
+  bool operator()(It at, bool at_end) const noexcept { return at_end || is_blank(*at); }
+};
+
+// An unquoted logfmt value that is a level name.
 MODHOST_HOT_INLINE bool match_unquoted(It p, It end, LogLevel& out) noexcept {
-  return match_name_before(p, end, out, [](It at, bool at_end) { return at_end || is_blank(*at); });
+  return match_name_before(p, end, out, UnquotedEnd{});
 }
 
 #if defined(MODHOST_LOG_LEVEL_SSE2)

@@ -131,14 +131,20 @@ bool match_other_name_before(It p, It end, LogLevel& out, Terminator terminator)
   }
 }
 
+// Whether the name at `p` is INFO (any case), followed by `terminator(p[4])`.
+template <class Terminator>
+MODHOST_HOT_INLINE bool info_before(It p, It end, Terminator terminator) noexcept {
+  const auto avail = end - p;
+  return avail >= 4 && ieq<4>(p, "info") &&
+         (avail == 4 ? terminator(end, true) : terminator(p + 4, false));
+}
+
 // Most lines are at INFO: that name is tried here, inline in each caller, and the other names
 // by a call.
 template <class Terminator>
 MODHOST_HOT_INLINE bool match_name_before(It p, It end, LogLevel& out,
                                           Terminator terminator) noexcept {
-  const auto avail = end - p;
-  if (avail >= 4 && ieq<4>(p, "info")) {
-    if (!(avail == 4 ? terminator(end, true) : terminator(p + 4, false))) return false;
+  if (info_before(p, end, terminator)) {
     out = LogLevel::Info;
     return true;
   }
