@@ -254,7 +254,7 @@ TEST(Win32Spawn, MoreThan64ChildrenAtOnce) {
     SpawnOptions o = child({"exit", std::to_string(i % 50)});
     o.stdout_mode = Stdio::Null;
     auto c = ChildProcess::spawn(o);
-    ASSERT_TRUE(c) << c.error().message();
+    ASSERT_TRUE(c) << "child " << i << ": " << c.error().message();
     children.push_back(std::move(*c));
   }
   for (int i = 0; i < kChildren; ++i) {
